@@ -1,0 +1,202 @@
+//! The application: shared state, the router with its middleware, the OpenAPI document, and
+//! serving with graceful shutdown. `main` and the integration tests both build the app here.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request};
+use axum::Router;
+use metrics_exporter_prometheus::PrometheusHandle;
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_http::LatencyUnit;
+use tracing::Level;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::KeyStore;
+use crate::config::DEFAULT_BODY_LIMIT;
+use crate::http;
+use crate::store::Store;
+
+/// Settings the handlers need, fixed at start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Largest JSON body, in bytes.
+    pub body_limit: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            body_limit: DEFAULT_BODY_LIMIT,
+        }
+    }
+}
+
+/// State shared by every request; cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    store: Store,
+    keys: KeyStore,
+    metrics: PrometheusHandle,
+    settings: Settings,
+}
+
+impl AppState {
+    /// Assembles the state.
+    pub fn new(store: Store, keys: KeyStore, settings: Settings) -> AppState {
+        AppState(Arc::new(Inner {
+            store,
+            keys,
+            metrics: http::metrics::handle(),
+            settings,
+        }))
+    }
+
+    /// Redis.
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+
+    /// The keys in force.
+    pub fn keys(&self) -> &KeyStore {
+        &self.0.keys
+    }
+
+    /// The Prometheus handle.
+    pub fn metrics(&self) -> &PrometheusHandle {
+        &self.0.metrics
+    }
+
+    /// Start-up settings.
+    pub fn settings(&self) -> &Settings {
+        &self.0.settings
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "originguard",
+        description = "Origin checks, shop infrastructure resolution, takedowns and operator blocklists for Vietnamese e-commerce enforcement. Errors are RFC 9457 problem+json; `Accept-Language: vi` gives Vietnamese texts.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0")
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "operations", description = "Liveness, readiness, metrics (no auth)"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API key from the keys file"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Every documented route, with its OpenAPI description.
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(http::ops::routes())
+}
+
+/// The OpenAPI document generated from the code.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().split_for_parts().1
+}
+
+/// The OpenAPI document as the pretty JSON committed at `openapi/openapi.json`.
+pub fn openapi_json() -> String {
+    let mut text = openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    text.push('\n');
+    text
+}
+
+/// The complete router: API routes, `/openapi.json`, `/docs`, the fallback and middleware.
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.settings().body_limit;
+    let (api_router, doc) = api().split_for_parts();
+    let routes = api_router
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", doc))
+        .fallback(http::not_found)
+        .with_state(state);
+    with_middleware(routes, body_limit)
+}
+
+/// Wraps `routes` in the service's middleware: request ids, tracing, problem+json rendering,
+/// metrics, panic catching and the body limit (outermost first).
+pub fn with_middleware(routes: Router, body_limit: usize) -> Router {
+    let request_id = HeaderName::from_static(http::REQUEST_ID);
+    let middleware = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::new(request_id))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<_>| {
+                    let id = request
+                        .headers()
+                        .get(http::REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id, caller = tracing::field::Empty)
+                })
+                .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(LatencyUnit::Micros)),
+        )
+        .layer(axum::middleware::from_fn(http::problem::render_problems))
+        .layer(axum::middleware::from_fn(http::metrics::track))
+        .layer(CatchPanicLayer::custom(http::panic_to_problem))
+        .layer(DefaultBodyLimit::max(body_limit));
+    routes.layer(middleware)
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, then lets in-flight requests
+/// finish for at most `grace`.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> std::io::Result<()> {
+    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+    let signal = async move {
+        shutdown.await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        let _ = stopping_tx.send(());
+    };
+    let server = std::future::IntoFuture::into_future(
+        axum::serve(listener, router).with_graceful_shutdown(signal),
+    );
+    tokio::pin!(server);
+    tokio::select! {
+        result = &mut server => result,
+        () = async {
+            let _ = stopping_rx.await;
+            tokio::time::sleep(grace).await;
+        } => {
+            tracing::warn!(?grace, "in-flight requests did not finish within the grace period");
+            Ok(())
+        }
+    }
+}

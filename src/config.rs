@@ -1,0 +1,181 @@
+//! Command line and environment configuration.
+//!
+//! Every setting is a flag with an environment fallback, so the same binary runs from a shell,
+//! a systemd unit or a container. `--help` on each subcommand documents them; the README has
+//! the same table. Nothing here reads files or opens connections.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Default request body limit for JSON endpoints (bulk NDJSON endpoints stream and count lines).
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// originguard: origin checks, shop infrastructure, takedowns and operator blocklists.
+#[derive(Debug, Parser)]
+#[command(name = "originguard", version, about, long_about = None)]
+pub struct Cli {
+    /// Log output format.
+    #[arg(long, env = "ORIGINGUARD_LOG_FORMAT", value_enum, default_value_t = LogFormat::Plain, global = true)]
+    pub log_format: LogFormat,
+    /// What to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Plain,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// The subcommands of the one binary.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP API (and, unless --no-workers, the background workers in-process).
+    Serve(ServeArgs),
+    /// Run background workers only, against the Redis in REDIS_URL.
+    Worker(WorkerArgs),
+    /// Load reference data from an NDJSON file, as the PUT /v1/reference endpoints do.
+    Import(ImportArgs),
+    /// Print the OpenAPI document generated from the code.
+    Openapi,
+    /// Manage API keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+/// Settings shared by every subcommand that talks to Redis.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// Redis URL (`redis://host:port/db`, `rediss://…`, `redis+unix:///path/to.sock`). When unset,
+    /// originguard starts its own private redis-server under the data directory.
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+    /// Directory for the managed Redis (AOF, socket, log) and the development keys file.
+    #[arg(long, env = "ORIGINGUARD_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// The redis-server binary used for the managed Redis.
+    #[arg(long, env = "ORIGINGUARD_REDIS_SERVER", default_value = "redis-server")]
+    pub redis_server: PathBuf,
+}
+
+/// Settings of the network layer (resolution, TLS peeks, outgoing connections).
+#[derive(Debug, Clone, Args)]
+pub struct NetworkArgs {
+    /// Comma-separated DNS name servers (`127.0.0.1:5353,[::1]:53`); system configuration when unset.
+    #[arg(long, env = "ORIGINGUARD_NAMESERVERS", value_delimiter = ',')]
+    pub nameservers: Vec<String>,
+    /// IP allocation data in the RIR delegated-stats format, loaded at start.
+    #[arg(long, env = "ORIGINGUARD_IP_ALLOCATIONS")]
+    pub ip_allocations: Option<PathBuf>,
+    /// Permit connections to 127.0.0.0/8 and ::1 (tests only; every other reserved range stays refused).
+    #[arg(
+        long,
+        env = "ORIGINGUARD_ALLOW_LOOPBACK_TARGETS",
+        default_value_t = false
+    )]
+    pub allow_loopback_targets: bool,
+}
+
+/// `originguard serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "ORIGINGUARD_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Keys file (TOML). When unset, a development keys file is written under the data directory.
+    #[arg(long, env = "ORIGINGUARD_KEYS_FILE")]
+    pub keys_file: Option<PathBuf>,
+    /// Largest accepted JSON request body, in bytes.
+    #[arg(long, env = "ORIGINGUARD_BODY_LIMIT", default_value_t = DEFAULT_BODY_LIMIT)]
+    pub body_limit: usize,
+    /// Seconds to let in-flight requests finish after a shutdown signal.
+    #[arg(long, env = "ORIGINGUARD_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
+    pub shutdown_grace_secs: u64,
+    /// Do not run the background workers in this process (run `originguard worker` instead).
+    #[arg(long, env = "ORIGINGUARD_NO_WORKERS", default_value_t = false)]
+    pub no_workers: bool,
+    /// Do not load the sample reference data from fixtures/ into an empty managed Redis.
+    #[arg(long, env = "ORIGINGUARD_NO_SAMPLE_DATA", default_value_t = false)]
+    pub no_sample_data: bool,
+    /// Redis and data directory.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// DNS, TLS and address guard.
+    #[command(flatten)]
+    pub network: NetworkArgs,
+}
+
+impl ServeArgs {
+    /// The grace period for in-flight requests at shutdown.
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs)
+    }
+}
+
+/// `originguard worker`.
+#[derive(Debug, Clone, Args)]
+pub struct WorkerArgs {
+    /// Redis and data directory.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// DNS, TLS and address guard.
+    #[command(flatten)]
+    pub network: NetworkArgs,
+}
+
+/// `originguard import KIND FILE`.
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// What the file holds.
+    #[arg(value_enum)]
+    pub kind: ImportKind,
+    /// NDJSON file, one record a line (`-` for standard input).
+    pub file: PathBuf,
+    /// Redis and data directory.
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// Kinds of reference data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportKind {
+    /// Product records (GTIN, manufacturer, origin, lots).
+    Products,
+    /// Recalled lots (GTIN + lot).
+    Recalls,
+    /// Taxpayers (tax code, name, status).
+    Taxpayers,
+    /// E-invoices (seller, template, symbol, number, items).
+    Invoices,
+}
+
+/// `originguard keys …`.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Print a fresh random key once, with the stanza to add to the keys file.
+    New(NewKeyArgs),
+}
+
+/// `originguard keys new`.
+#[derive(Debug, Clone, Args)]
+pub struct NewKeyArgs {
+    /// Role of the key: platform, authority, registry, operator, steward or admin.
+    #[arg(long)]
+    pub role: String,
+    /// Name shown in audit entries.
+    #[arg(long)]
+    pub name: String,
+    /// Operator identifier (operator keys only), e.g. `viettel`.
+    #[arg(long)]
+    pub operator: Option<String>,
+    /// Agency whose requests the key sees (authority keys only).
+    #[arg(long)]
+    pub agency: Option<String>,
+}

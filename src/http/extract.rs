@@ -1,0 +1,118 @@
+//! Request extractors: the authenticated caller, the caller's language, and a JSON body whose
+//! rejections are problem+json.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::{ACCEPT_LANGUAGE, AUTHORIZATION};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use super::problem::{ApiError, Text};
+use crate::app::AppState;
+use crate::auth::{Caller, Role};
+use crate::i18n::Lang;
+
+impl<S> FromRequestParts<S> for Caller
+where
+    S: Send + Sync,
+    AppState: axum::extract::FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Caller, ApiError> {
+        let state = <AppState as axum::extract::FromRef<S>>::from_ref(state);
+        let secret = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                let (scheme, secret) = v.split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then(|| secret.trim())
+            })
+            .filter(|s| !s.is_empty())
+            .ok_or_else(ApiError::unauthorized)?;
+        let caller = state
+            .keys()
+            .authenticate(secret)
+            .ok_or_else(ApiError::unauthorized)?;
+        tracing::Span::current().record("caller", caller.name.as_str());
+        Ok(caller)
+    }
+}
+
+impl Caller {
+    /// Refuses with 403 unless the caller holds one of `roles` (admin always does).
+    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if self.has_any(roles) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Lang, Self::Rejection> {
+        Ok(Lang::from_accept_language(
+            parts
+                .headers
+                .get(ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+        ))
+    }
+}
+
+/// A JSON request body; malformed JSON is a 400 problem, wrong types a 422 problem, a body
+/// over the limit a 413 problem.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(request, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: JsonRejection) -> ApiError {
+    let text = rejection.body_text();
+    match rejection {
+        JsonRejection::JsonSyntaxError(_) => ApiError::malformed(Text::new(
+            format!("The body is not valid JSON: {text}"),
+            format!("Nội dung không phải JSON hợp lệ: {text}"),
+        )),
+        JsonRejection::JsonDataError(_) => ApiError::invalid(vec![super::problem::FieldProblem {
+            field: data_error_field(&text),
+            code: "invalid_value".into(),
+            message: Text::new(text.clone(), format!("Dữ liệu không hợp lệ: {text}")),
+        }]),
+        JsonRejection::MissingJsonContentType(_) => super::problem::for_status(
+            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        )
+        .with_detail(Text::fixed(
+            "Send the body as `Content-Type: application/json`.",
+            "Hãy gửi nội dung với `Content-Type: application/json`.",
+        )),
+        other => super::problem::for_status(other.status()),
+    }
+}
+
+/// serde_path_to_error style messages start with the path (`field.sub: message`); take it
+/// when present so the 422 names the field.
+fn data_error_field(text: &str) -> String {
+    text.strip_prefix("Failed to deserialize the JSON body into the target type: ")
+        .and_then(|rest| rest.split_once(": "))
+        .map(|(path, _)| path.to_owned())
+        .filter(|path| !path.contains(' '))
+        .unwrap_or_else(|| "body".to_owned())
+}

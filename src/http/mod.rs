@@ -1,0 +1,34 @@
+//! The HTTP layer: routers by resource, extractors, problem+json errors, metrics.
+//!
+//! Handlers stay thin: parse, authorise, call the domain or the store, map errors. They never
+//! decide rules themselves.
+
+pub mod extract;
+pub mod metrics;
+pub mod ops;
+pub mod problem;
+
+use std::any::Any;
+
+use axum::response::{IntoResponse, Response};
+
+pub use extract::ApiJson;
+pub use problem::{ApiError, FieldProblem, Text};
+
+/// The request id header, set on every request and answer.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// Fallback for unknown paths.
+pub async fn not_found() -> ApiError {
+    ApiError::not_found()
+}
+
+/// Turns a panic in a handler into a 500 problem (the request id is added when it is rendered).
+pub fn panic_to_problem(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned());
+    ApiError::internal(&format!("handler panicked: {message}")).into_response()
+}

@@ -1,0 +1,377 @@
+//! RFC 9457 problem+json: the one error type of the HTTP layer and its rendering.
+//!
+//! Handlers return [`ApiError`]. Its `IntoResponse` only records the problem in the response
+//! extensions; the [`render_problems`] middleware, which knows the request's language and id,
+//! writes the body. The same middleware turns every other error answer (axum's own 404/405,
+//! the body limit's 413, a caught panic's 500) into a problem, so no client ever sees a
+//! plain-text error.
+
+use std::borrow::Cow;
+
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::i18n::Lang;
+
+/// Media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// A text in both languages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    en: Cow<'static, str>,
+    vi: Cow<'static, str>,
+}
+
+impl Text {
+    /// A text from fixed English and Vietnamese strings.
+    pub const fn fixed(en: &'static str, vi: &'static str) -> Text {
+        Text {
+            en: Cow::Borrowed(en),
+            vi: Cow::Borrowed(vi),
+        }
+    }
+
+    /// A text built at run time.
+    pub fn new(en: impl Into<Cow<'static, str>>, vi: impl Into<Cow<'static, str>>) -> Text {
+        Text {
+            en: en.into(),
+            vi: vi.into(),
+        }
+    }
+
+    /// The text in `lang`.
+    pub fn get(&self, lang: Lang) -> &str {
+        lang.pick(&self.en, &self.vi)
+    }
+}
+
+/// One bad field of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    /// The field, as a JSON path (`legal_basis.issued_on`, `evidence[0].sha256`).
+    pub field: String,
+    /// Stable machine code.
+    pub code: String,
+    /// What is wrong.
+    pub message: Text,
+}
+
+/// The error answer of any handler (boxed: it travels in `Result`s on every hot path).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError(Box<ErrorBody>);
+
+impl std::ops::Deref for ApiError {
+    type Target = ErrorBody;
+
+    fn deref(&self) -> &ErrorBody {
+        &self.0
+    }
+}
+
+/// What an [`ApiError`] says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorBody {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Stable machine code.
+    pub code: &'static str,
+    /// Short summary, the same for every occurrence of `code`.
+    pub title: Text,
+    /// This occurrence.
+    pub detail: Option<Text>,
+    /// Per-field problems (422).
+    pub errors: Vec<FieldProblem>,
+}
+
+impl ApiError {
+    /// A problem with a status, code and title.
+    pub fn new(status: StatusCode, code: &'static str, title: Text) -> ApiError {
+        ApiError(Box::new(ErrorBody {
+            status,
+            code,
+            title,
+            detail: None,
+            errors: Vec::new(),
+        }))
+    }
+
+    /// Adds a detail text.
+    pub fn with_detail(mut self, detail: Text) -> ApiError {
+        self.0.detail = Some(detail);
+        self
+    }
+
+    /// Adds per-field problems.
+    pub fn with_errors(mut self, errors: Vec<FieldProblem>) -> ApiError {
+        self.0.errors = errors;
+        self
+    }
+
+    /// 401: no key, or an unknown one.
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            Text::fixed("Authentication required", "Cần xác thực"),
+        )
+        .with_detail(Text::fixed(
+            "Send a valid key as `Authorization: Bearer <key>`.",
+            "Hãy gửi khóa hợp lệ trong tiêu đề `Authorization: Bearer <khóa>`.",
+        ))
+    }
+
+    /// 403: the key's role may not do this.
+    pub fn forbidden() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            Text::fixed("Forbidden", "Không có quyền"),
+        )
+        .with_detail(Text::fixed(
+            "This key's role may not use this operation.",
+            "Vai trò của khóa này không được phép dùng thao tác này.",
+        ))
+    }
+
+    /// 404.
+    pub fn not_found() -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            Text::fixed("Not found", "Không tìm thấy"),
+        )
+    }
+
+    /// 422 with one entry per bad field.
+    pub fn invalid(errors: Vec<FieldProblem>) -> ApiError {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            Text::fixed("Invalid request", "Yêu cầu không hợp lệ"),
+        )
+        .with_errors(errors)
+    }
+
+    /// 400: the body is not well-formed.
+    pub fn malformed(detail: Text) -> ApiError {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_request",
+            Text::fixed("Malformed request", "Yêu cầu sai cú pháp"),
+        )
+        .with_detail(detail)
+    }
+
+    /// 409.
+    pub fn conflict(detail: Text) -> ApiError {
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            Text::fixed("Conflict", "Xung đột"),
+        )
+        .with_detail(detail)
+    }
+
+    /// 413.
+    pub fn payload_too_large() -> ApiError {
+        for_status(StatusCode::PAYLOAD_TOO_LARGE)
+    }
+
+    /// 503: a dependency (Redis) does not answer.
+    pub fn unavailable(detail: Text) -> ApiError {
+        for_status(StatusCode::SERVICE_UNAVAILABLE).with_detail(detail)
+    }
+
+    /// 500: an internal fault. The cause is logged here, never sent to the client.
+    pub fn internal(cause: &dyn std::fmt::Display) -> ApiError {
+        tracing::error!(%cause, "internal error");
+        for_status(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+impl From<redis::RedisError> for ApiError {
+    fn from(error: redis::RedisError) -> ApiError {
+        if error.is_io_error() || error.is_timeout() || error.is_connection_dropped() {
+            tracing::warn!(%error, "redis unavailable");
+            ApiError::unavailable(Text::fixed(
+                "The data store does not answer; try again shortly.",
+                "Kho dữ liệu không phản hồi; vui lòng thử lại sau.",
+            ))
+        } else {
+            ApiError::internal(&error)
+        }
+    }
+}
+
+/// The problem for a bare status (used for errors produced outside handlers).
+pub fn for_status(status: StatusCode) -> ApiError {
+    let (code, title) = match status.as_u16() {
+        400 => (
+            "malformed_request",
+            Text::fixed("Malformed request", "Yêu cầu sai cú pháp"),
+        ),
+        401 => return ApiError::unauthorized(),
+        403 => return ApiError::forbidden(),
+        404 => ("not_found", Text::fixed("Not found", "Không tìm thấy")),
+        405 => (
+            "method_not_allowed",
+            Text::fixed("Method not allowed", "Phương thức không được hỗ trợ"),
+        ),
+        406 => (
+            "not_acceptable",
+            Text::fixed("Not acceptable", "Không thể đáp ứng định dạng yêu cầu"),
+        ),
+        408 => (
+            "timeout",
+            Text::fixed("Request timeout", "Hết thời gian chờ yêu cầu"),
+        ),
+        409 => ("conflict", Text::fixed("Conflict", "Xung đột")),
+        413 => (
+            "payload_too_large",
+            Text::fixed("Payload too large", "Nội dung yêu cầu quá lớn"),
+        ),
+        415 => (
+            "unsupported_media_type",
+            Text::fixed("Unsupported media type", "Kiểu nội dung không được hỗ trợ"),
+        ),
+        422 => (
+            "invalid_request",
+            Text::fixed("Invalid request", "Yêu cầu không hợp lệ"),
+        ),
+        429 => (
+            "rate_limited",
+            Text::fixed("Too many requests", "Quá nhiều yêu cầu"),
+        ),
+        503 => (
+            "unavailable",
+            Text::fixed("Service unavailable", "Dịch vụ tạm thời không khả dụng"),
+        ),
+        500..=599 => ("internal", Text::fixed("Internal error", "Lỗi nội bộ")),
+        _ => ("error", Text::fixed("Error", "Lỗi")),
+    };
+    ApiError::new(status, code, title)
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = self.status.into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// The problem+json body as clients see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the problem type (`urn:originguard:problem:<code>`).
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Short summary of the problem type.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// This occurrence, when there is more to say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Stable machine code (`unauthorized`, `forbidden`, `not_found`, `invalid_request`, …).
+    pub code: String,
+    /// Per-field problems.
+    pub errors: Vec<ProblemField>,
+    /// The request id, as in the `x-request-id` header.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+/// One bad field in a problem body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProblemField {
+    /// The field, as a JSON path.
+    pub field: String,
+    /// Stable machine code.
+    pub code: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl ApiError {
+    /// The body for `lang`.
+    pub fn to_problem(&self, lang: Lang, request_id: Option<String>) -> Problem {
+        Problem {
+            type_: format!("urn:originguard:problem:{}", self.code),
+            title: self.title.get(lang).to_owned(),
+            status: self.status.as_u16(),
+            detail: self.detail.as_ref().map(|d| d.get(lang).to_owned()),
+            code: self.code.to_owned(),
+            errors: self
+                .errors
+                .iter()
+                .map(|e| ProblemField {
+                    field: e.field.clone(),
+                    code: e.code.clone(),
+                    message: e.message.get(lang).to_owned(),
+                })
+                .collect(),
+            request_id,
+        }
+    }
+}
+
+/// Middleware: writes the problem+json body of every error answer in the caller's language.
+pub async fn render_problems(request: Request, next: Next) -> Response {
+    let lang = request_lang(&request);
+    let request_id = request
+        .headers()
+        .get(crate::http::REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let response = next.run(request).await;
+    let status = response.status();
+    let recorded = response.extensions().get::<ApiError>().cloned();
+    let already_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    let error = match recorded {
+        Some(error) => error,
+        None if (status.is_client_error() || status.is_server_error()) && !already_problem => {
+            for_status(status)
+        }
+        None => return response,
+    };
+    if error.status.is_server_error() {
+        tracing::error!(
+            request_id = request_id.as_deref().unwrap_or("-"),
+            code = error.code,
+            "answered with a server error"
+        );
+    }
+    let body = error.to_problem(lang, request_id);
+    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts
+        .headers
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    if error.status == StatusCode::UNAUTHORIZED {
+        parts
+            .headers
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    parts.status = error.status;
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// The language the request asks for.
+pub fn request_lang(request: &Request) -> Lang {
+    Lang::from_accept_language(
+        request
+            .headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    )
+}

@@ -1,0 +1,13 @@
+//! originguard: checks where goods come from, finds the infrastructure behind flagged online
+//! shops, files takedown requests and publishes the operators' blocklist.
+//!
+//! `main` only parses the command line and calls [`run`]; the integration tests build the same
+//! app through [`app`].
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod http;
+pub mod i18n;
+pub mod run;
+pub mod store;

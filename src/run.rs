@@ -1,0 +1,162 @@
+//! The subcommands: what `originguard serve`, `worker`, `openapi` and `keys new` do.
+
+use std::path::Path;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::app::{self, AppState, Settings};
+use crate::auth::{new_key_stanza, Caller, DevKeys, KeyStore};
+use crate::config::{
+    Cli, Command, KeysCommand, LogFormat, NewKeyArgs, ServeArgs, StoreArgs, WorkerArgs,
+};
+use crate::store::{ManagedRedis, Store};
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::Worker(args) => worker(args).await,
+        Command::Import(_) => anyhow::bail!("import is not built yet"),
+        Command::Openapi => {
+            print!("{}", app::openapi_json());
+            Ok(())
+        }
+        Command::Keys(KeysCommand::New(args)) => new_key(args),
+    }
+}
+
+/// Sets up logging: `RUST_LOG` filters (default `info`), plain or JSON lines on stderr.
+pub fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let result = match format {
+        LogFormat::Plain => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
+    if let Err(error) = result {
+        eprintln!("logging was already set up: {error}");
+    }
+}
+
+/// Connects to `REDIS_URL`, or starts the managed Redis when it is unset. The managed child
+/// (if any) must be kept alive as long as the store is used; dropping it stops Redis.
+pub async fn open_store(args: &StoreArgs) -> anyhow::Result<(Store, Option<ManagedRedis>)> {
+    match &args.redis_url {
+        Some(url) => Ok((Store::connect(url).await?, None)),
+        None => {
+            let managed = ManagedRedis::start(&args.redis_server, &args.data_dir).await?;
+            let store = Store::connect(&managed.url()).await?;
+            Ok((store, Some(managed)))
+        }
+    }
+}
+
+/// Loads the keys file, or writes development keys under `data_dir` and prints them once.
+pub fn open_keys(keys_file: Option<&Path>, data_dir: &Path) -> anyhow::Result<KeyStore> {
+    if let Some(path) = keys_file {
+        return Ok(KeyStore::load(path)?);
+    }
+    let dev = DevKeys::ensure(data_dir)?;
+    if dev.fresh_secrets.is_empty() {
+        tracing::warn!(path = %dev.path.display(), "DEVELOPMENT SETUP: using development keys (secrets were printed when the file was written; delete it for new ones). Set ORIGINGUARD_KEYS_FILE in production.");
+    } else {
+        eprintln!(
+            "WARNING: development setup. No ORIGINGUARD_KEYS_FILE was given, so {} was written",
+            dev.path.display()
+        );
+        eprintln!("with one key per role. These secrets are shown this once and never stored:");
+        for (role, secret) in &dev.fresh_secrets {
+            eprintln!("  {:<10} {secret}", role.as_str());
+        }
+        eprintln!("Do not use these keys in production.");
+    }
+    Ok(KeyStore::load(&dev.path)?)
+}
+
+/// A token cancelled on Ctrl-C or SIGTERM.
+pub fn shutdown_signal() -> CancellationToken {
+    let token = CancellationToken::new();
+    let cancel = token.clone();
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(error) => {
+                    tracing::error!(%error, "cannot listen for SIGTERM");
+                    let _ = ctrl_c.await;
+                    cancel.cancel();
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => tracing::info!("Ctrl-C received"),
+            _ = term.recv() => tracing::info!("SIGTERM received"),
+        }
+        cancel.cancel();
+    });
+    token
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let shutdown = shutdown_signal();
+    let (store, mut managed) = open_store(&args.store).await?;
+    let keys = open_keys(args.keys_file.as_deref(), &args.store.data_dir)?;
+    let watcher = tokio::spawn(keys.clone().watch());
+    let state = AppState::new(
+        store,
+        keys,
+        Settings {
+            body_limit: args.body_limit,
+        },
+    );
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    tracing::info!(address = %listener.local_addr()?, "originguard listening");
+    let token = shutdown.clone();
+    let result = app::serve(
+        listener,
+        app::router(state),
+        async move { token.cancelled().await },
+        args.shutdown_grace(),
+    )
+    .await;
+    watcher.abort();
+    if let Some(managed) = managed.as_mut() {
+        managed.stop();
+    }
+    result.context("server failed")
+}
+
+async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
+    let shutdown = shutdown_signal();
+    let (store, mut managed) = open_store(&args.store).await?;
+    store.ping().await.context("redis does not answer")?;
+    tracing::info!("worker connected; no queue consumers are built yet, waiting for shutdown");
+    shutdown.cancelled().await;
+    if let Some(managed) = managed.as_mut() {
+        managed.stop();
+    }
+    Ok(())
+}
+
+fn new_key(args: NewKeyArgs) -> anyhow::Result<()> {
+    let caller = Caller {
+        name: args.name,
+        role: args.role.parse().map_err(anyhow::Error::msg)?,
+        agency: args.agency,
+        operator: args.operator,
+    };
+    let (secret, stanza) = new_key_stanza(&caller).map_err(anyhow::Error::msg)?;
+    println!("# Secret (give it to the key holder; it is not stored anywhere):");
+    println!("# {secret}");
+    println!("# Add this to the keys file:");
+    print!("{stanza}");
+    Ok(())
+}
