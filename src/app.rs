@@ -94,6 +94,8 @@ impl AppState {
     modifiers(&BearerAuth),
     tags(
         (name = "operations", description = "Liveness, readiness, metrics (no auth)"),
+        (name = "verification", description = "Traceability codes, tax codes, e-invoices, origin claims (platform, authority, admin)"),
+        (name = "reference", description = "Reference data loads (steward, admin)"),
     )
 )]
 struct ApiDoc;
@@ -117,7 +119,12 @@ impl utoipa::Modify for BearerAuth {
 
 /// Every documented route, with its OpenAPI description.
 fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(http::ops::routes())
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(http::ops::routes())
+        .merge(http::traceability::routes())
+        .merge(http::tax::routes())
+        .merge(http::claims::routes())
+        .merge(http::reference::routes())
 }
 
 /// The OpenAPI document generated from the code.

@@ -3,6 +3,8 @@
 //! Machine codes never change with the language; only `title`, `detail` and `message` texts do.
 //! `Accept-Language: vi` selects Vietnamese, anything else English.
 
+use std::borrow::Cow;
+
 /// A language a human-readable text can be given in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Lang {
@@ -51,6 +53,36 @@ impl Lang {
             Lang::En => en,
             Lang::Vi => vi,
         }
+    }
+}
+
+/// A text in both languages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    en: Cow<'static, str>,
+    vi: Cow<'static, str>,
+}
+
+impl Text {
+    /// A text from fixed English and Vietnamese strings.
+    pub const fn fixed(en: &'static str, vi: &'static str) -> Text {
+        Text {
+            en: Cow::Borrowed(en),
+            vi: Cow::Borrowed(vi),
+        }
+    }
+
+    /// A text built at run time.
+    pub fn new(en: impl Into<Cow<'static, str>>, vi: impl Into<Cow<'static, str>>) -> Text {
+        Text {
+            en: en.into(),
+            vi: vi.into(),
+        }
+    }
+
+    /// The text in `lang`.
+    pub fn get(&self, lang: Lang) -> &str {
+        lang.pick(&self.en, &self.vi)
     }
 }
 

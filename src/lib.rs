@@ -9,5 +9,8 @@ pub mod auth;
 pub mod config;
 pub mod http;
 pub mod i18n;
+pub mod ndjson;
+pub mod origin;
+pub mod reference;
 pub mod run;
 pub mod store;

@@ -9,16 +9,21 @@ use tokio_util::sync::CancellationToken;
 use crate::app::{self, AppState, Settings};
 use crate::auth::{new_key_stanza, Caller, DevKeys, KeyStore};
 use crate::config::{
-    Cli, Command, KeysCommand, LogFormat, NewKeyArgs, ServeArgs, StoreArgs, WorkerArgs,
+    Cli, Command, ImportArgs, ImportKind, KeysCommand, LogFormat, NewKeyArgs, ServeArgs, StoreArgs,
+    WorkerArgs,
 };
-use crate::store::{ManagedRedis, Store};
+use crate::i18n::Lang;
+use crate::ndjson::LineReader;
+use crate::reference::import::{import, ImportReport};
+use crate::reference::ReferenceKind;
+use crate::store::{ManagedRedis, ManagedRedisError, Store};
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Worker(args) => worker(args).await,
-        Command::Import(_) => anyhow::bail!("import is not built yet"),
+        Command::Import(args) => import_file(args).await,
         Command::Openapi => {
             print!("{}", app::openapi_json());
             Ok(())
@@ -45,14 +50,27 @@ pub fn init_tracing(format: LogFormat) {
 
 /// Connects to `REDIS_URL`, or starts the managed Redis when it is unset. The managed child
 /// (if any) must be kept alive as long as the store is used; dropping it stops Redis.
-pub async fn open_store(args: &StoreArgs) -> anyhow::Result<(Store, Option<ManagedRedis>)> {
-    match &args.redis_url {
-        Some(url) => Ok((Store::connect(url).await?, None)),
-        None => {
-            let managed = ManagedRedis::start(&args.redis_server, &args.data_dir).await?;
+///
+/// With `share_running`, a managed Redis that a running `serve` already holds in the same data
+/// directory is used instead of failing (so `import` and `worker` work beside the dev service).
+pub async fn open_store(
+    args: &StoreArgs,
+    share_running: bool,
+) -> anyhow::Result<(Store, Option<ManagedRedis>)> {
+    if let Some(url) = &args.redis_url {
+        return Ok((Store::connect(url).await?, None));
+    }
+    match ManagedRedis::start(&args.redis_server, &args.data_dir).await {
+        Ok(managed) => {
             let store = Store::connect(&managed.url()).await?;
             Ok((store, Some(managed)))
         }
+        Err(ManagedRedisError::Locked(dir)) if share_running => {
+            let url = ManagedRedis::url_for(&dir);
+            tracing::info!(%url, "using the managed Redis of the running service");
+            Ok((Store::connect(&url).await?, None))
+        }
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -105,7 +123,10 @@ pub fn shutdown_signal() -> CancellationToken {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let shutdown = shutdown_signal();
-    let (store, mut managed) = open_store(&args.store).await?;
+    let (store, mut managed) = open_store(&args.store, false).await?;
+    if managed.is_some() && !args.no_sample_data {
+        crate::reference::samples::load_once(&store).await?;
+    }
     let keys = open_keys(args.keys_file.as_deref(), &args.store.data_dir)?;
     let watcher = tokio::spawn(keys.clone().watch());
     let state = AppState::new(
@@ -136,7 +157,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
 async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
     let shutdown = shutdown_signal();
-    let (store, mut managed) = open_store(&args.store).await?;
+    let (store, mut managed) = open_store(&args.store, true).await?;
     store.ping().await.context("redis does not answer")?;
     tracing::info!("worker connected; no queue consumers are built yet, waiting for shutdown");
     shutdown.cancelled().await;
@@ -158,5 +179,60 @@ fn new_key(args: NewKeyArgs) -> anyhow::Result<()> {
     println!("# {secret}");
     println!("# Add this to the keys file:");
     print!("{stanza}");
+    Ok(())
+}
+
+async fn import_file(args: ImportArgs) -> anyhow::Result<()> {
+    let (store, mut managed) = open_store(&args.store, true).await?;
+    let kind = match args.kind {
+        ImportKind::Products => ReferenceKind::Products,
+        ImportKind::Recalls => ReferenceKind::Recalls,
+        ImportKind::Taxpayers => ReferenceKind::Taxpayers,
+        ImportKind::Invoices => ReferenceKind::Invoices,
+    };
+    let (reader, size): (Box<dyn tokio::io::AsyncRead + Unpin + Send>, Option<u64>) =
+        if args.file.as_os_str() == "-" {
+            (Box::new(tokio::io::stdin()), None)
+        } else {
+            let file = tokio::fs::File::open(&args.file)
+                .await
+                .with_context(|| format!("cannot open {}", args.file.display()))?;
+            let size = file.metadata().await.ok().map(|m| m.len());
+            (Box::new(file), size)
+        };
+    let bar = match size {
+        Some(size) => indicatif::ProgressBar::new(size).with_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({eta}) {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        ),
+        None => indicatif::ProgressBar::new_spinner(),
+    };
+    let counted = bar.clone();
+    let stream =
+        futures::StreamExt::inspect(tokio_util::io::ReaderStream::new(reader), move |chunk| {
+            if let Ok(chunk) = chunk {
+                counted.inc(chunk.len() as u64);
+            }
+        });
+    let mut lines = LineReader::new(stream);
+    let progress_bar = bar.clone();
+    let report = import(&store, kind, &mut lines, Lang::En, move |read| {
+        progress_bar.set_message(format!("{read} lines"));
+    })
+    .await;
+    bar.finish_and_clear();
+    if let Some(managed) = managed.as_mut() {
+        managed.stop();
+    }
+    let report: ImportReport = report?;
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    if report.rejected_count > 0 {
+        eprintln!(
+            "{} lines accepted, {} rejected",
+            report.accepted, report.rejected_count
+        );
+    }
     Ok(())
 }

@@ -3,10 +3,14 @@
 //! Handlers stay thin: parse, authorise, call the domain or the store, map errors. They never
 //! decide rules themselves.
 
+pub mod claims;
 pub mod extract;
 pub mod metrics;
 pub mod ops;
 pub mod problem;
+pub mod reference;
+pub mod tax;
+pub mod traceability;
 
 use std::any::Any;
 

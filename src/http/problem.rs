@@ -6,8 +6,6 @@
 //! the body limit's 413, a caught panic's 500) into a problem, so no client ever sees a
 //! plain-text error.
 
-use std::borrow::Cow;
-
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -16,39 +14,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::i18n::Lang;
+pub use crate::i18n::Text;
 
 /// Media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
-
-/// A text in both languages.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Text {
-    en: Cow<'static, str>,
-    vi: Cow<'static, str>,
-}
-
-impl Text {
-    /// A text from fixed English and Vietnamese strings.
-    pub const fn fixed(en: &'static str, vi: &'static str) -> Text {
-        Text {
-            en: Cow::Borrowed(en),
-            vi: Cow::Borrowed(vi),
-        }
-    }
-
-    /// A text built at run time.
-    pub fn new(en: impl Into<Cow<'static, str>>, vi: impl Into<Cow<'static, str>>) -> Text {
-        Text {
-            en: en.into(),
-            vi: vi.into(),
-        }
-    }
-
-    /// The text in `lang`.
-    pub fn get(&self, lang: Lang) -> &str {
-        lang.pick(&self.en, &self.vi)
-    }
-}
 
 /// One bad field of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]

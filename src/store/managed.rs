@@ -60,7 +60,7 @@ impl ManagedRedis {
         let lock = lock_data_dir(&data_dir)?;
         let dir = data_dir.join("redis");
         std::fs::create_dir_all(&dir)?;
-        let socket = dir.join("redis.sock");
+        let socket = socket_path(&data_dir);
         if socket.as_os_str().len() > MAX_SOCKET_PATH {
             return Err(ManagedRedisError::PathTooLong(socket));
         }
@@ -117,6 +117,11 @@ impl ManagedRedis {
     /// The URL clients connect with.
     pub fn url(&self) -> String {
         format!("redis+unix://{}", self.socket.display())
+    }
+
+    /// The URL of the managed Redis of the (canonical) data directory `data_dir`.
+    pub fn url_for(data_dir: &Path) -> String {
+        format!("redis+unix://{}", socket_path(data_dir).display())
     }
 
     /// The child's process id.
@@ -199,6 +204,10 @@ impl Drop for ManagedRedis {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+fn socket_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("redis").join("redis.sock")
 }
 
 /// Takes an exclusive advisory lock on `data_dir/originguard.lock`, held for the process's life.

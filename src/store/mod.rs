@@ -5,8 +5,10 @@
 //! do. Keys are built only in [`keys`], so the layout (and its hash tags, for Redis Cluster)
 //! is visible in one place.
 
+pub mod claims;
 pub mod keys;
 pub mod managed;
+pub mod reference;
 
 use std::time::Duration;
 

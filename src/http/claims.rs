@@ -1,0 +1,326 @@
+//! `POST /v1/claims/verify` and `POST /v1/claims/verify-batch` (platform, authority, admin).
+//!
+//! A batch is read whole before the first answer line (so more than [`MAX_BATCH_LINES`] lines
+//! or [`MAX_BATCH_BYTES`] bytes is refused with a problem, not cut off mid-stream), then
+//! verified [`CLAIM_CONCURRENCY`] claims at a time and streamed out in input order.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, Datelike, Utc};
+use futures::{stream, StreamExt};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::extract::ApiJson;
+use super::problem::{for_status, ApiError, FieldProblem, Problem, Text};
+use super::tax::{FindingAnswer, InvoiceCheckRequest};
+use crate::app::AppState;
+use crate::auth::{Caller, Role};
+use crate::i18n::Lang;
+use crate::ndjson::LineReader;
+use crate::origin::claim::{evaluate, ClaimInput, ParsedClaim, Verdict};
+use crate::origin::einvoice::reference::InvoiceRefInput;
+use crate::store::claims::look_up;
+
+/// Most lines in one batch.
+pub const MAX_BATCH_LINES: usize = 10_000;
+/// Most bytes in one batch body.
+pub const MAX_BATCH_BYTES: usize = 16 * 1024 * 1024;
+/// Claims of one batch verified at the same time.
+pub const CLAIM_CONCURRENCY: usize = 64;
+/// Most invoices in one claim.
+pub const MAX_INVOICES_PER_CLAIM: usize = 50;
+
+/// The claim routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(verify))
+        .routes(routes!(verify_batch))
+}
+
+/// One seller's origin claim.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimRequest {
+    /// Who sells.
+    pub seller: SellerPart,
+    /// What is sold and what is claimed about it.
+    pub product: ProductPart,
+    /// Invoices offered as proof of origin.
+    #[serde(default)]
+    pub invoices: Vec<InvoiceCheckRequest>,
+}
+
+/// The seller of a claim.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SellerPart {
+    /// The seller's tax code.
+    pub tax_code: String,
+    /// The platform's own id for the seller.
+    #[serde(default)]
+    pub platform_seller_id: Option<String>,
+    /// The shop's URL.
+    #[serde(default)]
+    pub shop_url: Option<String>,
+}
+
+/// The product of a claim.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductPart {
+    /// Any code `POST /v1/traceability/check` accepts.
+    pub code: String,
+    /// Claimed country of origin, ISO 3166-1 alpha-2.
+    #[serde(default)]
+    pub claimed_origin: Option<String>,
+    /// Claimed manufacturer's tax code.
+    #[serde(default)]
+    pub claimed_manufacturer_tax_code: Option<String>,
+}
+
+/// A verification.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClaimAnswer {
+    /// `consistent`, `suspicious`, `inconsistent` or `invalid`.
+    pub verdict: Verdict,
+    /// Everything found.
+    pub findings: Vec<FindingAnswer>,
+    /// When the claim was checked.
+    pub checked_at: DateTime<Utc>,
+}
+
+/// One line of a batch answer: the line number and either the verification or an error.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchLine {
+    /// 1-based input line number.
+    pub line: usize,
+    /// The verification, when the line could be read.
+    #[serde(flatten)]
+    pub result: Option<ClaimAnswer>,
+    /// Why the line could not be verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<LineError>,
+}
+
+/// Why one batch line was not verified.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LineError {
+    /// Stable code (`malformed_json`, `invalid_record`, `too_many_invoices`, `invalid_utf8`, …).
+    pub code: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl ClaimRequest {
+    fn into_input(self) -> Result<ClaimInput, LineError> {
+        if self.invoices.len() > MAX_INVOICES_PER_CLAIM {
+            return Err(LineError {
+                code: "too_many_invoices".into(),
+                message: format!("At most {MAX_INVOICES_PER_CLAIM} invoices per claim."),
+            });
+        }
+        Ok(ClaimInput {
+            seller_tax_code: self.seller.tax_code,
+            shop_url: self.seller.shop_url,
+            product_code: self.product.code,
+            claimed_origin: self.product.claimed_origin,
+            claimed_manufacturer_tax_code: self.product.claimed_manufacturer_tax_code,
+            invoices: self
+                .invoices
+                .into_iter()
+                .map(|i| InvoiceRefInput {
+                    seller_tax_code: i.seller_tax_code,
+                    template: i.template,
+                    symbol: i.symbol,
+                    number: i.number,
+                    issued_on: i.issued_on,
+                    tax_authority_code: i.tax_authority_code,
+                    buyer_tax_code: i.buyer_tax_code,
+                    gtin: i.gtin,
+                })
+                .collect(),
+        })
+    }
+}
+
+/// Verifies one claim end to end: parse, one Redis round trip, judge.
+async fn verify_one(
+    state: &AppState,
+    input: &ClaimInput,
+    lang: Lang,
+) -> Result<ClaimAnswer, redis::RedisError> {
+    let now = Utc::now();
+    let today = now.date_naive();
+    let parsed = ParsedClaim::parse(input, today.year());
+    let found = look_up(state.store(), &parsed).await?;
+    let outcome = evaluate(&parsed, &found, today);
+    Ok(ClaimAnswer {
+        verdict: outcome.verdict,
+        findings: outcome
+            .findings
+            .iter()
+            .map(|f| FindingAnswer::new(f, lang))
+            .collect(),
+        checked_at: now,
+    })
+}
+
+/// Verifies a seller's origin claim: the traceability code, tax codes and invoices, and the
+/// cross-checks between them and the reference data.
+#[utoipa::path(post, path = "/v1/claims/verify", tag = "verification",
+    request_body = ClaimRequest,
+    responses(
+        (status = 200, description = "The verdict and findings", body = ClaimAnswer),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a platform, authority or admin key", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing fields or too many invoices", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn verify(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    ApiJson(request): ApiJson<ClaimRequest>,
+) -> Result<Json<ClaimAnswer>, ApiError> {
+    caller.require(&[Role::Platform, Role::Authority])?;
+    let input = request.into_input().map_err(|e| {
+        ApiError::invalid(vec![FieldProblem {
+            field: "invoices".into(),
+            code: e.code,
+            message: Text::new(
+                e.message,
+                format!("Tối đa {MAX_INVOICES_PER_CLAIM} hóa đơn cho mỗi khai báo."),
+            ),
+        }])
+    })?;
+    Ok(Json(verify_one(&state, &input, lang).await?))
+}
+
+/// Verifies up to 10,000 claims sent as NDJSON (one claim a line); answers NDJSON, one result
+/// a line in input order with its `line` number. A bad line is that line's error.
+#[utoipa::path(post, path = "/v1/claims/verify-batch", tag = "verification",
+    request_body(content = String, content_type = "application/x-ndjson", description = "One claim (as in /v1/claims/verify) per line"),
+    responses(
+        (status = 200, description = "One BatchLine per non-blank input line, NDJSON", body = BatchLine, content_type = "application/x-ndjson"),
+        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a platform, authority or admin key", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "More than 10,000 lines or 16 MiB", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn verify_batch(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    body: Body,
+) -> Result<Response, ApiError> {
+    caller.require(&[Role::Platform, Role::Authority])?;
+    let limited = http_body_util::Limited::new(body, MAX_BATCH_BYTES);
+    let mut reader = LineReader::new(http_body_util::BodyDataStream::new(limited));
+    let mut lines = Vec::new();
+    loop {
+        match reader.next_line().await {
+            Ok(Some(line)) => {
+                if lines.len() == MAX_BATCH_LINES {
+                    return Err(batch_too_large());
+                }
+                lines.push(line);
+            }
+            Ok(None) => break,
+            Err(error)
+                if error
+                    .downcast_ref::<http_body_util::LengthLimitError>()
+                    .is_some() =>
+            {
+                return Err(batch_too_large());
+            }
+            Err(error) => {
+                return Err(ApiError::malformed(Text::new(
+                    format!("The body could not be read: {error}"),
+                    format!("Không đọc được nội dung yêu cầu: {error}"),
+                )))
+            }
+        }
+    }
+    let state = Arc::new(state);
+    let answers = stream::iter(lines)
+        .map(move |line| {
+            let state = Arc::clone(&state);
+            async move { batch_line(&state, line, lang).await }
+        })
+        .buffered(CLAIM_CONCURRENCY)
+        .map(|answer| {
+            let mut bytes = serde_json::to_vec(&answer).unwrap_or_default();
+            bytes.push(b'\n');
+            Ok::<_, std::convert::Infallible>(bytes)
+        });
+    Ok((
+        [(header::CONTENT_TYPE, "application/x-ndjson")],
+        Body::from_stream(answers),
+    )
+        .into_response())
+}
+
+async fn batch_line(state: &AppState, line: crate::ndjson::Line, lang: Lang) -> BatchLine {
+    let number = line.number;
+    let failed = |code: &str, message: String| BatchLine {
+        line: number,
+        result: None,
+        error: Some(LineError {
+            code: code.to_owned(),
+            message,
+        }),
+    };
+    let text = match line.text {
+        Ok(text) => text,
+        Err(error) => return failed(error.code(), error.message(lang).to_owned()),
+    };
+    let request: ClaimRequest = match serde_json::from_str(&text) {
+        Ok(request) => request,
+        Err(error) if error.is_syntax() || error.is_eof() => {
+            return failed("malformed_json", error.to_string())
+        }
+        Err(error) => return failed("invalid_record", error.to_string()),
+    };
+    let input = match request.into_input() {
+        Ok(input) => input,
+        Err(error) => return failed(&error.code, error.message),
+    };
+    match verify_one(state, &input, lang).await {
+        Ok(answer) => BatchLine {
+            line: number,
+            result: Some(answer),
+            error: None,
+        },
+        Err(error) => {
+            tracing::warn!(%error, line = number, "claim look-up failed");
+            failed(
+                "unavailable",
+                lang.pick(
+                    "The data store did not answer.",
+                    "Kho dữ liệu không phản hồi.",
+                )
+                .to_owned(),
+            )
+        }
+    }
+}
+
+fn batch_too_large() -> ApiError {
+    for_status(axum::http::StatusCode::PAYLOAD_TOO_LARGE).with_detail(Text::new(
+        format!(
+            "A batch holds at most {MAX_BATCH_LINES} lines and {MAX_BATCH_BYTES} bytes; split it."
+        ),
+        format!(
+            "Một lô chứa tối đa {MAX_BATCH_LINES} dòng và {MAX_BATCH_BYTES} byte; hãy chia nhỏ."
+        ),
+    ))
+}

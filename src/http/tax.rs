@@ -1,0 +1,256 @@
+//! `GET /v1/tax-codes/{code}` and `POST /v1/invoices/check` (platform, authority, admin).
+
+use axum::extract::{Path, State};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::extract::ApiJson;
+use super::problem::{ApiError, Problem};
+use crate::app::AppState;
+use crate::auth::{Caller, Role};
+use crate::i18n::Lang;
+use crate::origin::einvoice::reference::{validate, InvoiceRefInput};
+use crate::origin::findings::{Finding, FindingCode, Severity};
+use crate::origin::gs1::Gtin;
+use crate::origin::invoice_match::{match_invoice, LookupStatus};
+use crate::origin::tax_code::TaxCode;
+use crate::reference::invoice::Invoice;
+use crate::reference::taxpayer::Taxpayer;
+use crate::store::reference as store;
+
+/// Longest path segment accepted as a tax code before it is refused unread.
+const MAX_TAX_CODE_INPUT: usize = 64;
+
+/// The tax-code and invoice routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(tax_code))
+        .routes(routes!(check_invoice))
+}
+
+/// A tax-code check.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaxCodeAnswer {
+    /// The canonical form when valid (branches `0100109106-001`), else the input.
+    pub tax_code: String,
+    /// Whether the code is well-formed with a correct check digit.
+    pub valid: bool,
+    /// `enterprise`, `branch` or `personal`; null when invalid.
+    #[schema(value_type = Option<String>, example = "enterprise")]
+    pub kind: Option<&'static str>,
+    /// Why it is invalid.
+    pub errors: Vec<ValueError>,
+    /// The taxpayer on record, if any.
+    pub taxpayer: Option<Taxpayer>,
+}
+
+/// A problem with a value.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ValueError {
+    /// The field concerned (invoice checks), absent for a lone value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Stable machine code.
+    pub code: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Validates a Vietnamese tax code (10 digits, 13-digit branch with or without the dash,
+/// 12-digit personal number) and looks the taxpayer up.
+#[utoipa::path(get, path = "/v1/tax-codes/{code}", tag = "verification",
+    params(("code" = String, Path, description = "The tax code, e.g. 0100109106 or 0100109106-001")),
+    responses(
+        (status = 200, description = "The check (also for invalid codes)", body = TaxCodeAnswer),
+        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a platform, authority or admin key", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn tax_code(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(code): Path<String>,
+) -> Result<Json<TaxCodeAnswer>, ApiError> {
+    caller.require(&[Role::Platform, Role::Authority])?;
+    let input: String = code.chars().take(MAX_TAX_CODE_INPUT).collect();
+    let answer = match TaxCode::parse(&input) {
+        Ok(parsed) => {
+            let canonical = parsed.to_string();
+            let taxpayer = store::taxpayer(state.store(), &canonical).await?;
+            TaxCodeAnswer {
+                tax_code: canonical,
+                valid: true,
+                kind: Some(parsed.kind().as_str()),
+                errors: Vec::new(),
+                taxpayer,
+            }
+        }
+        Err(error) => TaxCodeAnswer {
+            tax_code: input,
+            valid: false,
+            kind: None,
+            errors: vec![ValueError {
+                field: None,
+                code: error.code().to_owned(),
+                message: error.message(lang).to_owned(),
+            }],
+            taxpayer: None,
+        },
+    };
+    Ok(Json(answer))
+}
+
+/// An invoice reference to check.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct InvoiceCheckRequest {
+    /// Seller's tax code.
+    pub seller_tax_code: String,
+    /// Template number, one digit (`1` VAT invoice, `2` sales invoice, …).
+    pub template: String,
+    /// Invoice symbol, 6 characters (`C25TAA`); the combined `1C25TAA` is accepted too.
+    pub symbol: String,
+    /// Invoice number, 1–99,999,999.
+    pub number: String,
+    /// Issue date, `YYYY-MM-DD`.
+    pub issued_on: Option<String>,
+    /// The tax authority's code (`C` invoices only).
+    pub tax_authority_code: Option<String>,
+    /// Buyer's tax code.
+    pub buyer_tax_code: Option<String>,
+    /// A GTIN the invoice should carry as an item.
+    pub gtin: Option<String>,
+}
+
+/// An invoice check.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvoiceCheckAnswer {
+    /// Whether every field is well-formed and the fields agree with each other.
+    pub valid_format: bool,
+    /// Field-level format problems.
+    pub errors: Vec<ValueError>,
+    /// Look-up result; null when the format is invalid and no look-up was made.
+    pub status: Option<LookupStatus>,
+    /// The invoice on record.
+    pub invoice: Option<Invoice>,
+    /// What the comparison found.
+    pub findings: Vec<FindingAnswer>,
+}
+
+/// A finding as clients see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FindingAnswer {
+    /// Stable code.
+    pub code: FindingCode,
+    /// `info`, `warning` or `critical`.
+    pub severity: Severity,
+    /// What was found.
+    pub message: String,
+    /// What it concerns.
+    pub subject: String,
+}
+
+impl FindingAnswer {
+    /// Renders a finding in `lang`.
+    pub fn new(finding: &Finding, lang: Lang) -> FindingAnswer {
+        FindingAnswer {
+            code: finding.code,
+            severity: finding.severity(),
+            message: finding.message.get(lang).to_owned(),
+            subject: finding.subject.clone(),
+        }
+    }
+}
+
+/// Checks an e-invoice reference's format (Decree 123/2020, Circular 78/2021) and looks it
+/// up in the e-invoice reference data.
+#[utoipa::path(post, path = "/v1/invoices/check", tag = "verification",
+    request_body = InvoiceCheckRequest,
+    responses(
+        (status = 200, description = "The check (also for invalid references)", body = InvoiceCheckAnswer),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a platform, authority or admin key", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields of the wrong type", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn check_invoice(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    ApiJson(request): ApiJson<InvoiceCheckRequest>,
+) -> Result<Json<InvoiceCheckAnswer>, ApiError> {
+    caller.require(&[Role::Platform, Role::Authority])?;
+    let input = InvoiceRefInput {
+        seller_tax_code: request.seller_tax_code,
+        template: request.template,
+        symbol: request.symbol,
+        number: request.number,
+        issued_on: request.issued_on,
+        tax_authority_code: request.tax_authority_code,
+        buyer_tax_code: request.buyer_tax_code,
+        gtin: None,
+    };
+    let mut errors = Vec::new();
+    let gtin = match request
+        .gtin
+        .as_deref()
+        .map(str::trim)
+        .filter(|g| !g.is_empty())
+    {
+        None => None,
+        Some(raw) => match Gtin::parse(raw) {
+            Ok(gtin) => Some(gtin),
+            Err(error) => {
+                errors.push(ValueError {
+                    field: Some("gtin".into()),
+                    code: error.code.as_str().to_owned(),
+                    message: error.message(lang),
+                });
+                None
+            }
+        },
+    };
+    let reference = match validate(&input) {
+        Ok(reference) => Some(reference),
+        Err(field_errors) => {
+            errors.extend(field_errors.into_iter().map(|e| ValueError {
+                field: Some(e.field.to_owned()),
+                code: e.code.to_owned(),
+                message: e.message(lang).to_owned(),
+            }));
+            None
+        }
+    };
+    let Some(reference) = reference.filter(|_| errors.is_empty()) else {
+        return Ok(Json(InvoiceCheckAnswer {
+            valid_format: false,
+            errors,
+            status: None,
+            invoice: None,
+            findings: Vec::new(),
+        }));
+    };
+    let stored = store::invoice(state.store(), &reference.lookup_key()).await?;
+    let matched = match_invoice(
+        &reference,
+        stored.as_ref(),
+        gtin.as_ref().map(Gtin::as_str),
+        "invoice",
+    );
+    Ok(Json(InvoiceCheckAnswer {
+        valid_format: true,
+        errors,
+        status: Some(matched.status),
+        invoice: stored,
+        findings: matched
+            .findings
+            .iter()
+            .map(|f| FindingAnswer::new(f, lang))
+            .collect(),
+    }))
+}

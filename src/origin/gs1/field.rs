@@ -1,0 +1,242 @@
+//! The one generic checker: validates the data of one AI against its [`AiDef`] from the AI
+//! table (length, character set per component, check digit, date, country codes).
+//!
+//! It knows nothing about any particular AI; everything specific lives in `ai_table.rs`. It
+//! works on bytes, never slices a `str`, never allocates and never panics.
+
+use super::ai_table::{AiDef, Charset, Rule};
+use super::error::Gs1ErrorCode;
+use super::{check_digit, date};
+use crate::origin::country;
+
+const fn charset_table(extra: &[u8], lower: bool) -> [bool; 128] {
+    let mut table = [false; 128];
+    let mut c = b'0';
+    while c <= b'9' {
+        table[c as usize] = true;
+        c += 1;
+    }
+    c = b'A';
+    while c <= b'Z' {
+        table[c as usize] = true;
+        if lower {
+            table[(c + 32) as usize] = true;
+        }
+        c += 1;
+    }
+    let mut i = 0;
+    while i < extra.len() {
+        table[extra[i] as usize] = true;
+        i += 1;
+    }
+    table
+}
+
+static CSET82: [bool; 128] = charset_table(b"!\"%&'()*+,-./:;<=>?_", true);
+static CSET39: [bool; 128] = charset_table(b"#-/", false);
+
+impl Charset {
+    /// Whether `byte` belongs to this character set.
+    pub fn allows(self, byte: u8) -> bool {
+        match self {
+            Charset::Numeric => byte.is_ascii_digit(),
+            Charset::Cset82 => CSET82.get(usize::from(byte)).copied().unwrap_or(false),
+            Charset::Cset39 => CSET39.get(usize::from(byte)).copied().unwrap_or(false),
+        }
+    }
+}
+
+/// What is wrong with one field, and where: a byte offset into the field's data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldError {
+    /// The problem.
+    pub code: Gs1ErrorCode,
+    /// Byte offset into the data (data is ASCII when the offset matters past a bad character).
+    pub offset: usize,
+}
+
+fn fail(code: Gs1ErrorCode, offset: usize) -> Result<(), FieldError> {
+    Err(FieldError { code, offset })
+}
+
+/// Checks `data` (the characters after the AI) against `def`. Reports the first problem only:
+/// a non-ASCII character, then the total length, then each component's characters and rule in
+/// order.
+pub fn check_field(def: &AiDef, data: &[u8], current_year: i32) -> Result<(), FieldError> {
+    if let Some(offset) = data
+        .iter()
+        .position(|&b| !b.is_ascii() || b.is_ascii_control())
+    {
+        return fail(Gs1ErrorCode::BadCharacter, offset);
+    }
+    let (min, max) = (def.min_len(), def.max_len());
+    if data.len() < min {
+        return fail(Gs1ErrorCode::BadLength, 0);
+    }
+    if data.len() > max {
+        return fail(Gs1ErrorCode::BadLength, max);
+    }
+    let mut start = 0;
+    for (index, part) in def.parts.iter().enumerate() {
+        let is_last = index + 1 == def.parts.len();
+        let end = if is_last {
+            data.len()
+        } else {
+            (start + part.max).min(data.len())
+        };
+        let chunk = data.get(start..end).unwrap_or_default();
+        if chunk.len() < part.min || chunk.len() > part.max {
+            return fail(Gs1ErrorCode::BadLength, start);
+        }
+        if let Some(bad) = chunk.iter().position(|&b| !part.charset.allows(b)) {
+            return fail(Gs1ErrorCode::BadCharacter, start + bad);
+        }
+        check_rule(part.rule, chunk, current_year).map_err(|(code, offset)| FieldError {
+            code,
+            offset: start + offset,
+        })?;
+        start = end;
+    }
+    Ok(())
+}
+
+/// Checks a component's extra rule; the chunk has the right length and characters already.
+fn check_rule(rule: Rule, chunk: &[u8], current_year: i32) -> Result<(), (Gs1ErrorCode, usize)> {
+    match rule {
+        Rule::None => Ok(()),
+        Rule::CheckDigit => {
+            if check_digit::verify_bytes(chunk) {
+                Ok(())
+            } else {
+                Err((Gs1ErrorCode::CheckDigit, chunk.len().saturating_sub(1)))
+            }
+        }
+        Rule::Date { day_zero } => match date::parse_yymmdd(chunk, current_year, day_zero) {
+            Some(_) => Ok(()),
+            None => Err((Gs1ErrorCode::InvalidDate, 0)),
+        },
+        Rule::DateTime => match date::parse_yymmddhhmm(chunk, current_year) {
+            Some(_) => Ok(()),
+            None => Err((Gs1ErrorCode::InvalidDate, 0)),
+        },
+        Rule::Country | Rule::CountryList => {
+            if chunk.len() % 3 != 0 {
+                return Err((Gs1ErrorCode::BadLength, 0));
+            }
+            for (index, code) in chunk.chunks(3).enumerate() {
+                let known = std::str::from_utf8(code)
+                    .ok()
+                    .and_then(country::by_numeric)
+                    .is_some();
+                if !known {
+                    return Err((Gs1ErrorCode::BadCountryCode, index * 3));
+                }
+            }
+            Ok(())
+        }
+        Rule::Zero => match chunk {
+            [b'0'] => Ok(()),
+            _ => Err((Gs1ErrorCode::BadCharacter, 0)),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::origin::gs1::ai_table::lookup;
+
+    fn check(ai: &str, data: &str) -> Result<(), FieldError> {
+        let def = lookup(ai).expect("AI in table");
+        check_field(def, data.as_bytes(), 2025)
+    }
+
+    fn err(code: Gs1ErrorCode, offset: usize) -> Result<(), FieldError> {
+        Err(FieldError { code, offset })
+    }
+
+    #[test]
+    fn character_sets_match_the_gs1_definitions() {
+        let cset82: Vec<u8> = (0u8..128).filter(|&b| Charset::Cset82.allows(b)).collect();
+        assert_eq!(cset82.len(), 82);
+        let cset39: Vec<u8> = (0u8..128).filter(|&b| Charset::Cset39.allows(b)).collect();
+        assert_eq!(cset39.len(), 39);
+        assert!(Charset::Cset39.allows(b'#') && !Charset::Cset39.allows(b'a'));
+        assert!(!Charset::Cset82.allows(b'#') && !Charset::Cset82.allows(b' '));
+        assert!(!Charset::Cset82.allows(200));
+    }
+
+    #[test]
+    fn gtin_field_checks_length_characters_and_check_digit() {
+        assert_eq!(check("01", "08935049500018"), Ok(()));
+        assert_eq!(
+            check("01", "08935049500017"),
+            err(Gs1ErrorCode::CheckDigit, 13)
+        );
+        assert_eq!(
+            check("01", "0893504950001"),
+            err(Gs1ErrorCode::BadLength, 0)
+        );
+        assert_eq!(
+            check("01", "0893504950001A"),
+            err(Gs1ErrorCode::BadCharacter, 13)
+        );
+    }
+
+    #[test]
+    fn composite_fields_check_each_component() {
+        // 253 GDTI: N13 with check digit, then optional X..17 serial.
+        assert_eq!(check("253", "4000001000005"), Ok(()));
+        assert_eq!(check("253", "4000001000005ABC-1"), Ok(()));
+        assert_eq!(
+            check("253", "4000001000006ABC"),
+            err(Gs1ErrorCode::CheckDigit, 12)
+        );
+        // 8003 GRAI: filler 0, N13 with check digit, optional serial.
+        assert_eq!(check("8003", "04000001000005"), Ok(()));
+        assert_eq!(
+            check("8003", "14000001000005"),
+            err(Gs1ErrorCode::BadCharacter, 0)
+        );
+        // 8006 ITIP: N14 with check digit + N4.
+        assert_eq!(check("8006", "089350495000180102"), Ok(()));
+        assert_eq!(
+            check("8006", "08935049500018010X"),
+            err(Gs1ErrorCode::BadCharacter, 17)
+        );
+        // 8010 uses CSET 39.
+        assert_eq!(check("8010", "AB-12/#"), Ok(()));
+        assert_eq!(check("8010", "ab"), err(Gs1ErrorCode::BadCharacter, 0));
+    }
+
+    #[test]
+    fn dates_and_country_codes_use_their_rules() {
+        assert_eq!(check("17", "271200"), Ok(()));
+        assert_eq!(check("17", "271232"), err(Gs1ErrorCode::InvalidDate, 0));
+        assert_eq!(check("7006", "271200"), err(Gs1ErrorCode::InvalidDate, 0));
+        assert_eq!(check("7003", "2712312359"), Ok(()));
+        assert_eq!(check("422", "704"), Ok(()));
+        assert_eq!(check("422", "999"), err(Gs1ErrorCode::BadCountryCode, 0));
+        assert_eq!(check("423", "704156392"), Ok(()));
+        assert_eq!(check("423", "704999"), err(Gs1ErrorCode::BadCountryCode, 3));
+        assert_eq!(check("423", "7041"), err(Gs1ErrorCode::BadLength, 0));
+        assert_eq!(
+            check("423", "704156392250276840"),
+            err(Gs1ErrorCode::BadLength, 15)
+        );
+    }
+
+    #[test]
+    fn variable_fields_respect_their_maximum_and_cset82() {
+        assert_eq!(check("10", "LOT-7/a_b"), Ok(()));
+        assert_eq!(
+            check("10", &"A".repeat(21)),
+            err(Gs1ErrorCode::BadLength, 20)
+        );
+        assert_eq!(check("10", ""), err(Gs1ErrorCode::BadLength, 0));
+        assert_eq!(check("10", "LOT 7"), err(Gs1ErrorCode::BadCharacter, 3));
+        assert_eq!(check("10", "LOTé"), err(Gs1ErrorCode::BadCharacter, 3));
+        assert_eq!(check("10", "LOT\u{1d}"), err(Gs1ErrorCode::BadCharacter, 3));
+        assert_eq!(check("3103", "001250"), Ok(()));
+    }
+}

@@ -1,0 +1,75 @@
+//! Claim look-ups: everything one claim needs from Redis, in one pipelined round trip, and
+//! the record of which sellers claimed each GTIN + serial (for clone detection).
+
+use super::{keys, Store};
+use crate::origin::claim::{Lookups, ParsedClaim};
+
+/// Looks up everything `claim` needs and records its GTIN + serial for this seller, in one
+/// pipeline. Repeating a claim by the same seller adds nothing (a set).
+pub async fn look_up(store: &Store, claim: &ParsedClaim) -> redis::RedisResult<Lookups> {
+    let mut pipe = redis::pipe();
+    let gtin = claim.code.gtin.as_ref().map(|g| g.as_str().to_owned());
+    let seller = claim.seller.as_ref().ok().map(|s| s.to_string());
+    if let Some(gtin) = &gtin {
+        pipe.get(keys::product(gtin));
+        match claim.code.lot() {
+            Some(lot) => pipe.sismember(keys::recalls(gtin), lot),
+            None => pipe.cmd("EXISTS").arg(keys::recalls_absent()),
+        };
+    }
+    if let Some(seller) = &seller {
+        pipe.get(keys::taxpayer(seller));
+    }
+    let invoice_keys: Vec<Option<String>> = claim
+        .invoices
+        .iter()
+        .map(|r| r.as_ref().ok().map(|r| keys::invoice(&r.lookup_key())))
+        .collect();
+    for key in invoice_keys.iter().flatten() {
+        pipe.get(key);
+    }
+    let serial = claim.serial_key().zip(seller.as_ref());
+    if let Some(((gtin, serial), seller)) = serial {
+        let key = keys::serial_sellers(gtin, serial);
+        pipe.sadd(&key, seller).ignore();
+        pipe.scard(&key);
+    }
+    let mut conn = store.conn();
+    let values: Vec<redis::Value> = pipe.query_async(&mut conn).await?;
+    let mut values = values.into_iter();
+    let mut next_text = || -> redis::RedisResult<Option<String>> {
+        match values.next() {
+            Some(value) => redis::from_redis_value(&value),
+            None => Ok(None),
+        }
+    };
+    let mut found = Lookups::default();
+    if gtin.is_some() {
+        found.product = parse(next_text()?);
+        found.lot_on_recall_list = next_text()?.is_some_and(|v| v == "1");
+    }
+    if seller.is_some() {
+        found.seller_taxpayer = parse(next_text()?);
+    }
+    for key in &invoice_keys {
+        found.invoices.push(match key {
+            Some(_) => parse(next_text()?),
+            None => None,
+        });
+    }
+    if serial.is_some() {
+        found.serial_sellers = next_text()?.and_then(|n| n.parse().ok()).unwrap_or(0);
+    }
+    Ok(found)
+}
+
+fn parse<T: serde::de::DeserializeOwned>(text: Option<String>) -> Option<T> {
+    let text = text?;
+    match serde_json::from_str(&text) {
+        Ok(value) => Some(value),
+        Err(error) => {
+            tracing::error!(%error, "stored record does not parse; treated as absent");
+            None
+        }
+    }
+}

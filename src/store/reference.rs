@@ -1,0 +1,76 @@
+//! Reference data in Redis: one JSON string per product, taxpayer and invoice, one set of
+//! recalled lots per GTIN. Loads replace records one by one (upsert).
+
+use redis::AsyncCommands;
+
+use super::{keys, Store};
+use crate::reference::invoice::Invoice;
+use crate::reference::product::Product;
+use crate::reference::taxpayer::Taxpayer;
+use crate::reference::Record;
+
+/// Writes `records` in one pipeline.
+pub async fn put_records(store: &Store, records: &[Record]) -> redis::RedisResult<()> {
+    let mut pipe = redis::pipe();
+    for record in records {
+        match record {
+            Record::Product(p) => pipe.set(keys::product(&p.gtin), to_json(p)),
+            Record::Recall(r) => pipe.sadd(keys::recalls(&r.gtin), &r.lot),
+            Record::Taxpayer(t) => pipe.set(keys::taxpayer(&t.tax_code), to_json(t)),
+            Record::Invoice(i) => pipe.set(keys::invoice(&i.lookup_key()), to_json(i)),
+        };
+        pipe.ignore();
+    }
+    let mut conn = store.conn();
+    pipe.query_async::<()>(&mut conn).await
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(key: &str, text: Option<String>) -> Option<T> {
+    let text = text?;
+    match serde_json::from_str(&text) {
+        Ok(value) => Some(value),
+        Err(error) => {
+            tracing::error!(key, %error, "stored reference record does not parse; treated as absent");
+            None
+        }
+    }
+}
+
+/// The product with this 14-digit GTIN and whether `lot` (if given) is on the recall list.
+pub async fn product_with_recall(
+    store: &Store,
+    gtin: &str,
+    lot: Option<&str>,
+) -> redis::RedisResult<(Option<Product>, bool)> {
+    let product_key = keys::product(gtin);
+    let mut conn = store.conn();
+    let (text, recalled): (Option<String>, bool) = match lot {
+        Some(lot) => {
+            redis::pipe()
+                .get(&product_key)
+                .sismember(keys::recalls(gtin), lot)
+                .query_async(&mut conn)
+                .await?
+        }
+        None => (conn.get(&product_key).await?, false),
+    };
+    Ok((from_json(&product_key, text), recalled))
+}
+
+/// The taxpayer with this canonical tax code.
+pub async fn taxpayer(store: &Store, tax_code: &str) -> redis::RedisResult<Option<Taxpayer>> {
+    let key = keys::taxpayer(tax_code);
+    let text: Option<String> = store.conn().get(&key).await?;
+    Ok(from_json(&key, text))
+}
+
+/// The invoice with this lookup key.
+pub async fn invoice(store: &Store, lookup_key: &str) -> redis::RedisResult<Option<Invoice>> {
+    let key = keys::invoice(lookup_key);
+    let text: Option<String> = store.conn().get(&key).await?;
+    Ok(from_json(&key, text))
+}
