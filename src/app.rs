@@ -24,6 +24,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::KeyStore;
 use crate::config::DEFAULT_BODY_LIMIT;
 use crate::http;
+use crate::network::resolve::NetworkContext;
 use crate::store::Store;
 
 /// Settings the handlers need, fixed at start.
@@ -48,16 +49,23 @@ pub struct AppState(Arc<Inner>);
 struct Inner {
     store: Store,
     keys: KeyStore,
+    network: NetworkContext,
     metrics: PrometheusHandle,
     settings: Settings,
 }
 
 impl AppState {
     /// Assembles the state.
-    pub fn new(store: Store, keys: KeyStore, settings: Settings) -> AppState {
+    pub fn new(
+        store: Store,
+        keys: KeyStore,
+        network: NetworkContext,
+        settings: Settings,
+    ) -> AppState {
         AppState(Arc::new(Inner {
             store,
             keys,
+            network,
             metrics: http::metrics::handle(),
             settings,
         }))
@@ -71,6 +79,11 @@ impl AppState {
     /// The keys in force.
     pub fn keys(&self) -> &KeyStore {
         &self.0.keys
+    }
+
+    /// DNS resolver, address guard, allocation data.
+    pub fn network(&self) -> &NetworkContext {
+        &self.0.network
     }
 
     /// The Prometheus handle.
@@ -96,6 +109,7 @@ impl AppState {
         (name = "operations", description = "Liveness, readiness, metrics (no auth)"),
         (name = "verification", description = "Traceability codes, tax codes, e-invoices, origin claims (platform, authority, admin)"),
         (name = "reference", description = "Reference data loads (steward, admin)"),
+        (name = "resolution", description = "Infrastructure behind shops: DNS, addresses, TLS (platform, authority, registry, admin)"),
     )
 )]
 struct ApiDoc;
@@ -124,6 +138,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(http::traceability::routes())
         .merge(http::tax::routes())
         .merge(http::claims::routes())
+        .merge(http::resolve::routes())
         .merge(http::reference::routes())
 }
 

@@ -10,6 +10,7 @@ pub mod config;
 pub mod http;
 pub mod i18n;
 pub mod ndjson;
+pub mod network;
 pub mod origin;
 pub mod reference;
 pub mod run;

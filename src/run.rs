@@ -9,11 +9,15 @@ use tokio_util::sync::CancellationToken;
 use crate::app::{self, AppState, Settings};
 use crate::auth::{new_key_stanza, Caller, DevKeys, KeyStore};
 use crate::config::{
-    Cli, Command, ImportArgs, ImportKind, KeysCommand, LogFormat, NewKeyArgs, ServeArgs, StoreArgs,
-    WorkerArgs,
+    Cli, Command, ImportArgs, ImportKind, KeysCommand, LogFormat, NetworkArgs, NewKeyArgs,
+    ServeArgs, StoreArgs, WorkerArgs,
 };
 use crate::i18n::Lang;
 use crate::ndjson::LineReader;
+use crate::network::allocations::AllocationTable;
+use crate::network::dns::{parse_nameservers, Resolver, ResolverSettings};
+use crate::network::guard::AddressGuard;
+use crate::network::resolve::{Limits, NetworkContext};
 use crate::reference::import::{import, ImportReport};
 use crate::reference::ReferenceKind;
 use crate::store::{ManagedRedis, ManagedRedisError, Store};
@@ -96,6 +100,40 @@ pub fn open_keys(keys_file: Option<&Path>, data_dir: &Path) -> anyhow::Result<Ke
     Ok(KeyStore::load(&dev.path)?)
 }
 
+/// The DNS resolver, address guard and allocation data from the network flags.
+pub fn network_context(args: &NetworkArgs) -> anyhow::Result<NetworkContext> {
+    let mut nameservers = Vec::new();
+    for entry in &args.nameservers {
+        nameservers.extend(parse_nameservers(entry)?);
+    }
+    let settings = ResolverSettings {
+        nameservers,
+        ..ResolverSettings::default()
+    };
+    let allocations = match &args.ip_allocations {
+        Some(path) => {
+            let table = AllocationTable::from_path(path)
+                .with_context(|| format!("cannot load IP allocations from {}", path.display()))?;
+            if table.rejected() > 0 {
+                tracing::warn!(path = %path.display(), rejected = table.rejected(), "IP allocation lines rejected");
+            }
+            table
+        }
+        None => AllocationTable::parse(""),
+    };
+    if args.allow_loopback_targets {
+        tracing::warn!("loopback targets are allowed (--allow-loopback-targets): for tests only");
+    }
+    Ok(NetworkContext {
+        resolver: Resolver::new(&settings)?,
+        guard: AddressGuard {
+            allow_loopback: args.allow_loopback_targets,
+        },
+        allocations: std::sync::Arc::new(allocations),
+        limits: Limits::default(),
+    })
+}
+
 /// A token cancelled on Ctrl-C or SIGTERM.
 pub fn shutdown_signal() -> CancellationToken {
     let token = CancellationToken::new();
@@ -129,9 +167,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     let keys = open_keys(args.keys_file.as_deref(), &args.store.data_dir)?;
     let watcher = tokio::spawn(keys.clone().watch());
+    let network = network_context(&args.network)?;
     let state = AppState::new(
         store,
         keys,
+        network,
         Settings {
             body_limit: args.body_limit,
         },

@@ -9,6 +9,7 @@ pub mod metrics;
 pub mod ops;
 pub mod problem;
 pub mod reference;
+pub mod resolve;
 pub mod tax;
 pub mod traceability;
 

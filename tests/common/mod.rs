@@ -7,6 +7,9 @@
 
 #![allow(dead_code)]
 
+pub mod dns_server;
+pub mod tls_server;
+
 use std::collections::HashMap;
 use std::net::{SocketAddr, TcpListener as StdListener};
 use std::path::{Path, PathBuf};
@@ -15,6 +18,10 @@ use std::time::{Duration, Instant};
 
 use originguard::app::{self, AppState, Settings};
 use originguard::auth::{new_key_stanza, Caller, KeyStore, Role};
+use originguard::network::allocations::AllocationTable;
+use originguard::network::dns::{Resolver, ResolverSettings};
+use originguard::network::guard::AddressGuard;
+use originguard::network::resolve::{Limits, NetworkContext};
 use originguard::store::Store;
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::Method;
@@ -138,6 +145,33 @@ impl Drop for TestRedis {
     }
 }
 
+/// A network context for tests: the given loopback name servers only, loopback targets
+/// allowed, the sample allocation data from `fixtures/ip-allocations/`.
+pub fn test_network(nameservers: Vec<SocketAddr>) -> NetworkContext {
+    assert!(
+        nameservers.iter().all(|ns| ns.ip().is_loopback()),
+        "tests only use loopback name servers"
+    );
+    let allocations = AllocationTable::from_path(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/ip-allocations/delegated-sample.txt"
+    ))
+    .expect("allocation fixture");
+    NetworkContext {
+        resolver: Resolver::new(&ResolverSettings {
+            nameservers,
+            timeout: Duration::from_millis(500),
+            ..ResolverSettings::default()
+        })
+        .expect("resolver"),
+        guard: AddressGuard {
+            allow_loopback: true,
+        },
+        allocations: std::sync::Arc::new(allocations),
+        limits: Limits::default(),
+    }
+}
+
 /// A free TCP port on 127.0.0.1.
 pub fn free_port() -> u16 {
     StdListener::bind("127.0.0.1:0")
@@ -168,8 +202,15 @@ impl TestApp {
         TestApp::spawn_with(Settings::default()).await
     }
 
-    /// Starts Redis and the app with `settings`.
+    /// Starts Redis and the app with `settings`; its resolver points at a loopback port where
+    /// no name server listens (tests of resolution use [`TestApp::spawn_with_network`]).
     pub async fn spawn_with(settings: Settings) -> TestApp {
+        let nowhere: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
+        TestApp::spawn_with_network(settings, test_network(vec![nowhere])).await
+    }
+
+    /// Starts Redis and the app with `settings` and a network context.
+    pub async fn spawn_with_network(settings: Settings, network: NetworkContext) -> TestApp {
         let redis = TestRedis::start();
         let dir = tempfile::Builder::new()
             .prefix("og-app-")
@@ -193,7 +234,7 @@ impl TestApp {
         let key_store = KeyStore::load(&keys_file).expect("keys");
         tokio::spawn(key_store.clone().watch());
         let store = Store::connect(&redis.url()).await.expect("store");
-        let state = AppState::new(store, key_store, settings);
+        let state = AppState::new(store, key_store, network, settings);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");

@@ -120,7 +120,7 @@ fn check_rule(rule: Rule, chunk: &[u8], current_year: i32) -> Result<(), (Gs1Err
             None => Err((Gs1ErrorCode::InvalidDate, 0)),
         },
         Rule::Country | Rule::CountryList => {
-            if chunk.len() % 3 != 0 {
+            if !chunk.len().is_multiple_of(3) {
                 return Err((Gs1ErrorCode::BadLength, 0));
             }
             for (index, code) in chunk.chunks(3).enumerate() {

@@ -122,7 +122,7 @@ fn a_body_with_remainder_zero_has_no_valid_code() {
         let digits: Vec<u32> = body.bytes().map(|b| u32::from(b - b'0')).collect();
         let weights = [31, 29, 23, 19, 17, 13, 7, 5, 3];
         let sum: u32 = digits.iter().zip(weights).map(|(d, w)| d * w).sum();
-        if sum % 11 != 0 {
+        if !sum.is_multiple_of(11) {
             continue;
         }
         found += 1;

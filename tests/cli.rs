@@ -1,0 +1,170 @@
+//! The command line: `import` loads reference data like the HTTP load does; `keys new` prints
+//! a usable stanza; `openapi` prints the committed document; the dev service loads the sample
+//! data on its first start.
+
+mod common;
+
+use std::process::Command;
+
+use common::{free_port, TestRedis};
+
+fn originguard() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_originguard"));
+    command.env("RUST_LOG", "error");
+    command
+}
+
+#[test]
+fn import_loads_good_lines_and_reports_bad_ones() {
+    let redis = TestRedis::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("products.ndjson");
+    std::fs::write(
+        &file,
+        concat!(
+            r#"{"gtin":"4006381333931","name":"Pencils","manufacturer_tax_code":"0100109106","country_of_origin":"DE"}"#,
+            "\n\n",
+            r#"{"gtin":"4006381333932","name":"Bad","manufacturer_tax_code":"0100109106","country_of_origin":"DE"}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let output = originguard()
+        .args(["import", "products"])
+        .arg(&file)
+        .env("REDIS_URL", redis.url())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["accepted"], 1);
+    assert_eq!(report["rejected"][0]["line"], 3);
+    assert_eq!(report["rejected"][0]["errors"][0]["code"], "check_digit");
+    let stored: Option<String> = redis::cmd("GET")
+        .arg("og:ref:product:04006381333931")
+        .query(&mut redis.connection())
+        .unwrap();
+    let stored: serde_json::Value = serde_json::from_str(&stored.expect("stored")).unwrap();
+    assert_eq!(stored["country_of_origin"], "DE");
+}
+
+#[test]
+fn import_of_a_missing_file_fails_clearly() {
+    let redis = TestRedis::start();
+    let output = originguard()
+        .args(["import", "taxpayers", "/nonexistent/file.ndjson"])
+        .env("REDIS_URL", redis.url())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("cannot open /nonexistent/file.ndjson")
+    );
+}
+
+#[test]
+fn keys_new_prints_a_secret_and_a_stanza_that_loads() {
+    let output = originguard()
+        .args([
+            "keys",
+            "new",
+            "--role",
+            "operator",
+            "--operator",
+            "viettel",
+            "--name",
+            "viettel-dns",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    let secret = text
+        .lines()
+        .find_map(|l| l.strip_prefix("# og_"))
+        .map(|rest| format!("og_{rest}"))
+        .expect("secret line");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keys.toml");
+    std::fs::write(&path, &text).unwrap();
+    let store = originguard::auth::KeyStore::load(&path).unwrap();
+    let caller = store
+        .authenticate(&secret)
+        .expect("the printed secret authenticates");
+    assert_eq!(caller.operator.as_deref(), Some("viettel"));
+    let stanza: String = text.lines().filter(|l| !l.starts_with('#')).collect();
+    assert!(
+        !stanza.contains(&secret),
+        "only the digest goes into the keys file"
+    );
+    let refused = originguard()
+        .args(["keys", "new", "--role", "operator", "--name", "x"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success(), "operator keys need --operator");
+    let unknown = originguard()
+        .args(["keys", "new", "--role", "boss", "--name", "x"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown role"));
+}
+
+#[test]
+fn openapi_subcommand_prints_the_generated_document() {
+    let output = originguard().arg("openapi").output().unwrap();
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        originguard::app::openapi_json()
+    );
+}
+
+#[test]
+fn the_dev_service_loads_the_sample_data_on_first_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = originguard()
+        .arg("serve")
+        .env_remove("REDIS_URL")
+        .env_remove("ORIGINGUARD_KEYS_FILE")
+        .env_remove("ORIGINGUARD_NO_SAMPLE_DATA")
+        .env("ORIGINGUARD_LISTEN", format!("127.0.0.1:{port}"))
+        .current_dir(dir.path())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let socket = dir
+        .path()
+        .canonicalize()
+        .unwrap()
+        .join("data/redis/redis.sock");
+    let url = format!("redis+unix://{}", socket.display());
+    let mut loaded = None;
+    for _ in 0..200 {
+        if let Ok(mut conn) = redis::Client::open(url.as_str()).and_then(|c| c.get_connection()) {
+            let flag: Option<String> = redis::cmd("GET")
+                .arg("og:meta:samples_loaded")
+                .query(&mut conn)
+                .unwrap_or(None);
+            if flag.is_some() {
+                let product: Option<String> = redis::cmd("GET")
+                    .arg("og:ref:product:08935049500018")
+                    .query(&mut conn)
+                    .unwrap_or(None);
+                loaded = product;
+                break;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let _ = child.wait();
+    let product: serde_json::Value =
+        serde_json::from_str(&loaded.expect("sample product loaded")).unwrap();
+    assert_eq!(product["country_of_origin"], "VN");
+    assert_eq!(product["lots"][1]["recalled"], true);
+}
