@@ -166,3 +166,54 @@ async fn a_panicking_handler_becomes_a_500_problem_with_the_request_id() {
         "no panic message leaks: {body}"
     );
 }
+
+#[tokio::test]
+async fn shutdown_lets_an_in_flight_request_finish() {
+    let mut app = TestApp::spawn().await;
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
+    let body = reqwest::Body::wrap_stream(tokio_stream_from(receiver));
+    let request = app.put_ndjson_as(
+        originguard::auth::Role::Steward,
+        "/v1/reference/taxpayers",
+        body,
+    );
+    let in_flight = tokio::spawn(request.send());
+    sender
+        .send(Ok(
+            br#"{"tax_code":"0100109106","name":"A","status":"active"}"#.to_vec(),
+        ))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let addr = app.addr;
+    let stopping = tokio::spawn(async move {
+        app.stop().await;
+        app
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        !stopping.is_finished(),
+        "shutdown waits for the request in flight"
+    );
+    sender
+        .send(Ok(
+            b"\n{\"tax_code\":\"0300588569\",\"name\":\"B\",\"status\":\"active\"}\n".to_vec(),
+        ))
+        .await
+        .unwrap();
+    drop(sender);
+    let answer = in_flight.await.unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(answer.json["accepted"], 2);
+    let _app = stopping.await.unwrap();
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "no new connections after shutdown"
+    );
+}
+
+fn tokio_stream_from<T: Send + 'static>(
+    mut receiver: tokio::sync::mpsc::Receiver<T>,
+) -> impl futures::Stream<Item = T> {
+    futures::stream::poll_fn(move |cx| receiver.poll_recv(cx))
+}

@@ -25,7 +25,7 @@ fn ais(input: &str) -> Vec<String> {
     gs1::parse(input, YEAR)
         .elements
         .into_iter()
-        .map(|e| e.ai)
+        .map(|e| e.ai.into_string())
         .collect()
 }
 

@@ -190,9 +190,9 @@ pub fn answer(
             .elements
             .into_iter()
             .map(|e| ElementAnswer {
-                ai: e.ai,
+                ai: e.ai.into_string(),
                 title: e.title.to_owned(),
-                value: e.value,
+                value: e.value.into_string(),
             })
             .collect(),
         product,

@@ -6,6 +6,7 @@
 //! documented on [`Gs1Error`]. Nothing here reads the clock.
 
 use chrono::NaiveDate;
+use compact_str::CompactString;
 use serde::Serialize;
 
 use super::ai_table::{self, AiDef, Rule};
@@ -19,13 +20,14 @@ use crate::origin::country::{self, Country};
 /// One AI and its data as read from the input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Element {
-    /// The AI digits as written (`"01"`, `"3103"`).
-    pub ai: String,
+    /// The AI digits as written (`"01"`, `"3103"`); stored inline, no allocation.
+    pub ai: CompactString,
     /// The GS1 data title of the AI.
     pub title: &'static str,
     /// The data, percent-decoded for Digital Link; a GTIN under AI 01 in a Digital Link path
     /// or a bare GTIN is normalised to 14 digits.
-    pub value: String,
+    /// Values up to 24 bytes (every key, date and most lots) are stored inline.
+    pub value: CompactString,
 }
 
 /// Which form the input was written in.
@@ -221,7 +223,7 @@ impl<'a> Collector<'a> {
             return;
         }
         self.elements.push(Element {
-            ai: ai.to_owned(),
+            ai: CompactString::new(ai),
             title: def.title,
             value: bytes_to_string(data),
         });
@@ -236,7 +238,7 @@ impl<'a> Collector<'a> {
     pub(crate) fn bare_element(&mut self, def: &'static AiDef, data: &[u8], gtin: Option<Gtin>) {
         self.gtin = gtin;
         self.elements.push(Element {
-            ai: def.ai.to_owned(),
+            ai: CompactString::new(def.ai),
             title: def.title,
             value: bytes_to_string(data),
         });
@@ -285,10 +287,10 @@ impl<'a> Collector<'a> {
 
 /// The data as text; invalid UTF-8 (a multi-byte character cut by a fixed length) is
 /// replaced, which only happens for data already reported as `bad_character`.
-fn bytes_to_string(data: &[u8]) -> String {
+fn bytes_to_string(data: &[u8]) -> CompactString {
     match std::str::from_utf8(data) {
-        Ok(text) => text.to_owned(),
-        Err(_) => String::from_utf8_lossy(data).into_owned(),
+        Ok(text) => CompactString::new(text),
+        Err(_) => CompactString::from_utf8_lossy(data),
     }
 }
 
