@@ -418,3 +418,6 @@ fn inactive(subject: &str, taxpayer: &Taxpayer) -> Finding {
         ),
     )
 }
+
+#[cfg(test)]
+mod tests;
