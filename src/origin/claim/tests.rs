@@ -74,7 +74,10 @@ fn verdict_precedence_is_invalid_then_critical_then_warning() {
     let critical = Finding::new(FindingCode::LotRecalled, "p");
     let warning = Finding::new(FindingCode::GtinUnregistered, "p");
     let info = Finding::new(FindingCode::PrefixIssuerDiffers, "p");
-    assert_eq!(verdict(true, std::slice::from_ref(&warning)), Verdict::Invalid);
+    assert_eq!(
+        verdict(true, std::slice::from_ref(&warning)),
+        Verdict::Invalid
+    );
     assert_eq!(
         verdict(false, &[warning.clone(), critical]),
         Verdict::Inconsistent
