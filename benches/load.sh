@@ -15,6 +15,7 @@ IMPORT_LINES=${IMPORT_LINES:-1000000}
 BATCH_LINES=${BATCH_LINES:-10000}
 
 cargo build --release --quiet
+cargo build --release --quiet --example bench_dns_server
 BIN=$PWD/target/release/originguard
 WORK=$(mktemp -d /tmp/og-load.XXXXXX)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -22,6 +23,7 @@ BASE=http://127.0.0.1:$PORT
 
 cleanup() {
   [ -n "${SERVICE:-}" ] && kill "$SERVICE" 2>/dev/null && wait "$SERVICE" 2>/dev/null
+  [ -n "${DNS:-}" ] && kill "$DNS" 2>/dev/null && wait "$DNS" 2>/dev/null
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -36,7 +38,17 @@ for role in platform steward; do
   printf '%s\n' "$out" | grep -v '^#' >> "$WORK/keys.toml"
 done
 
-(cd "$WORK" && ORIGINGUARD_KEYS_FILE="$WORK/keys.toml" ORIGINGUARD_LISTEN=127.0.0.1:$PORT \
+# A loopback authoritative server with the benchmark zones; the service asks only it.
+"$PWD/target/release/examples/bench_dns_server" > "$WORK/dns.addr" 2> /dev/null &
+DNS=$!
+for _ in $(seq 1 200); do
+  [ -s "$WORK/dns.addr" ] && break
+  sleep 0.05
+done
+NAMESERVER=$(head -1 "$WORK/dns.addr")
+case "$NAMESERVER" in 127.0.0.1:*) ;; *) echo "no loopback name server: $NAMESERVER" >&2; exit 1 ;; esac
+
+(cd "$WORK" && ORIGINGUARD_NAMESERVERS=$NAMESERVER ORIGINGUARD_KEYS_FILE="$WORK/keys.toml" ORIGINGUARD_LISTEN=127.0.0.1:$PORT \
   RUST_LOG=warn "$BIN" serve > "$WORK/service.log" 2>&1) &
 SERVICE=$!
 for _ in $(seq 1 200); do
@@ -136,3 +148,22 @@ T=$( { /usr/bin/time -f %e curl -sf -o "$WORK/import.out" -T "$WORK/products.ndj
       -H "Authorization: Bearer ${SECRET[steward]}" -H 'Content-Type: application/x-ndjson' \
       "$BASE/v1/reference/products"; } 2>&1 )
 echo "import: $(python3 -c "import json;r=json.load(open('$WORK/import.out'));print(r['accepted'],'accepted,',r['rejected_count'],'rejected')") in ${T}s = $(python3 -c "print(round($IMPORT_LINES/$T))") lines/s; input $(du -h "$WORK/products.ndjson" | cut -f1); service rss before $BEFORE KiB, after $(rss) KiB, peak $(hwm) KiB"
+
+# 5. Resolve 10,000 names (10 requests of 1,000) through the endpoint, TLS off.
+python3 -c '
+import json
+for b in range(10):
+    names = ["n%d.shop%d.com.vn" % (i % 100, i // 100) for i in range(b * 1000, (b + 1) * 1000)]
+    print(json.dumps({"targets": names}))
+' > "$WORK/resolve-bodies.txt"
+START=$(date +%s.%N)
+RESOLVED=0
+while IFS= read -r body; do
+  printf '%s' "$body" > "$WORK/resolve-body.json"
+  n=$(curl -sf -H "Authorization: Bearer ${SECRET[platform]}" -H 'Content-Type: application/json' \
+        --data-binary @"$WORK/resolve-body.json" "$BASE/v1/resolve" \
+      | python3 -c 'import json,sys; r=json.load(sys.stdin)["results"]; print(sum(1 for x in r if x["records"]["a"] and all(e["code"] == "blocked_address" for e in x["errors"])))')
+  RESOLVED=$((RESOLVED + n))
+done < "$WORK/resolve-bodies.txt"
+END=$(date +%s.%N)
+echo "resolve: $RESOLVED of 10000 names with A records and no DNS errors (documentation addresses are blocked_address) in $(python3 -c "print(round($END-$START,2))")s = $(python3 -c "print(round(10000/($END-$START)))") names/s"
