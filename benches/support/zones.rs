@@ -40,4 +40,3 @@ pub fn write_zones(dir: &std::path::Path) {
     }
     std::fs::write(dir.join("2.0.192.in-addr.arpa.zone"), reverse).expect("write zone");
 }
-

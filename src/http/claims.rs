@@ -20,7 +20,7 @@ use utoipa_axum::routes;
 
 use super::extract::ApiJson;
 use super::problem::{for_status, ApiError, FieldProblem, Problem, Text};
-use super::tax::{FindingAnswer, InvoiceCheckRequest};
+use super::tax::FindingAnswer;
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
 use crate::i18n::Lang;
@@ -55,7 +55,7 @@ pub struct ClaimRequest {
     pub product: ProductPart,
     /// Invoices offered as proof of origin.
     #[serde(default)]
-    pub invoices: Vec<InvoiceCheckRequest>,
+    pub invoices: Vec<InvoiceRefInput>,
 }
 
 /// The seller of a claim.
@@ -133,20 +133,7 @@ impl ClaimRequest {
             product_code: self.product.code,
             claimed_origin: self.product.claimed_origin,
             claimed_manufacturer_tax_code: self.product.claimed_manufacturer_tax_code,
-            invoices: self
-                .invoices
-                .into_iter()
-                .map(|i| InvoiceRefInput {
-                    seller_tax_code: i.seller_tax_code,
-                    template: i.template,
-                    symbol: i.symbol,
-                    number: i.number,
-                    issued_on: i.issued_on,
-                    tax_authority_code: i.tax_authority_code,
-                    buyer_tax_code: i.buyer_tax_code,
-                    gtin: i.gtin,
-                })
-                .collect(),
+            invoices: self.invoices,
         })
     }
 }

@@ -2,7 +2,7 @@
 
 use axum::extract::{Path, State};
 use axum::Json;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -104,28 +104,6 @@ pub async fn tax_code(
     Ok(Json(answer))
 }
 
-/// An invoice reference to check.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(default, deny_unknown_fields)]
-pub struct InvoiceCheckRequest {
-    /// Seller's tax code.
-    pub seller_tax_code: String,
-    /// Template number, one digit (`1` VAT invoice, `2` sales invoice, …).
-    pub template: String,
-    /// Invoice symbol, 6 characters (`C25TAA`); the combined `1C25TAA` is accepted too.
-    pub symbol: String,
-    /// Invoice number, 1–99,999,999.
-    pub number: String,
-    /// Issue date, `YYYY-MM-DD`.
-    pub issued_on: Option<String>,
-    /// The tax authority's code (`C` invoices only).
-    pub tax_authority_code: Option<String>,
-    /// Buyer's tax code.
-    pub buyer_tax_code: Option<String>,
-    /// A GTIN the invoice should carry as an item.
-    pub gtin: Option<String>,
-}
-
 /// An invoice check.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct InvoiceCheckAnswer {
@@ -169,7 +147,7 @@ impl FindingAnswer {
 /// Checks an e-invoice reference's format (Decree 123/2020, Circular 78/2021) and looks it
 /// up in the e-invoice reference data.
 #[utoipa::path(post, path = "/v1/invoices/check", tag = "verification",
-    request_body = InvoiceCheckRequest,
+    request_body = InvoiceRefInput,
     responses(
         (status = 200, description = "The check (also for invalid references)", body = InvoiceCheckAnswer),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
@@ -182,21 +160,11 @@ pub async fn check_invoice(
     State(state): State<AppState>,
     caller: Caller,
     lang: Lang,
-    ApiJson(request): ApiJson<InvoiceCheckRequest>,
+    ApiJson(input): ApiJson<InvoiceRefInput>,
 ) -> Result<Json<InvoiceCheckAnswer>, ApiError> {
     caller.require(&[Role::Platform, Role::Authority])?;
-    let input = InvoiceRefInput {
-        seller_tax_code: request.seller_tax_code,
-        template: request.template,
-        symbol: request.symbol,
-        number: request.number,
-        issued_on: request.issued_on,
-        tax_authority_code: request.tax_authority_code,
-        buyer_tax_code: request.buyer_tax_code,
-        gtin: None,
-    };
     let mut errors = Vec::new();
-    let gtin = match request
+    let gtin = match input
         .gtin
         .as_deref()
         .map(str::trim)

@@ -28,8 +28,8 @@ use crate::i18n::Lang;
 use crate::origin::tax_code::TaxCode;
 
 /// An invoice reference as received, before any check.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
 pub struct InvoiceRefInput {
     /// Seller's tax code.
     pub seller_tax_code: String,
