@@ -339,3 +339,55 @@ async fn invoices_are_format_checked_and_compared_with_the_record() {
         "{fields:?}"
     );
 }
+
+#[tokio::test]
+async fn taxpayer_and_invoice_loads_reject_bad_lines_field_by_field() {
+    let app = TestApp::spawn().await;
+    let taxpayers = concat!(
+        r#"{"tax_code":"0100109106","name":"A","status":"active"}"#,
+        "\n",
+        r#"{"tax_code":"0100109106-000","name":"B","status":"active"}"#,
+        "\n",
+        r#"{"tax_code":"0300588569","name":"C","status":"dormant"}"#,
+        "\n",
+        r#"{"tax_code":"0300588569","name":"D","status":"closed","extra":1}"#,
+        "\n",
+    );
+    let report = load(&app, "taxpayers", taxpayers).await;
+    assert_eq!(report["accepted"], 1);
+    let rejected = report["rejected"].as_array().unwrap();
+    assert_eq!(rejected[0]["errors"][0]["code"], "bad_branch");
+    assert_eq!(rejected[1]["errors"][0]["field"], "status");
+    assert_eq!(rejected[2]["errors"][0]["code"], "invalid_record");
+    let invoices = concat!(
+        r#"{"seller_tax_code":"0300588569","template":"1","symbol":"K26TAB","number":"5","issued_on":"2026-04-15","status":"issued","items":[{"gtin":"8935049500018","quantity":2}]}"#,
+        "\n",
+        r#"{"seller_tax_code":"0300588569","template":"1","symbol":"K26TAB","number":"6","status":"issued"}"#,
+        "\n",
+        r#"{"seller_tax_code":"0300588569","template":"1","symbol":"K25TAB","number":"7","issued_on":"2026-04-15","status":"voided"}"#,
+        "\n",
+        r#"{"seller_tax_code":"0300588569","template":"1","symbol":"K26TAB","number":"8","issued_on":"2026-04-15","status":"issued","items":[{"gtin":"8935049500019","quantity":-1}]}"#,
+        "\n",
+    );
+    let report = load(&app, "invoices", invoices).await;
+    assert_eq!(report["accepted"], 1);
+    let rejected = report["rejected"].as_array().unwrap();
+    assert_eq!(rejected[0]["errors"][0]["field"], "issued_on");
+    assert_eq!(
+        rejected[1]["errors"][0]["code"], "invalid_record",
+        "an unknown status is a shape error"
+    );
+    let fields: Vec<&str> = rejected[2]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, vec!["items[0].gtin", "items[0].quantity"]);
+    let stored = app
+        .post_as(Role::Platform, "/v1/invoices/check", &json!({"seller_tax_code":"0300588569","template":"1","symbol":"K26TAB","number":"5","gtin":"08935049500018"}))
+        .send()
+        .await;
+    assert_eq!(stored.json["status"], "found", "{}", stored.text);
+    assert_eq!(stored.json["findings"], json!([]));
+}
