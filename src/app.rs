@@ -109,6 +109,7 @@ impl AppState {
         (name = "operations", description = "Liveness, readiness, metrics (no auth)"),
         (name = "verification", description = "Traceability codes, tax codes, e-invoices, origin claims (platform, authority, admin)"),
         (name = "reference", description = "Reference data loads (steward, admin)"),
+        (name = "audit", description = "The hash-chained audit log (admin; authority for its own agency)"),
         (name = "resolution", description = "Infrastructure behind shops: DNS, addresses, TLS (platform, authority, registry, admin)"),
     )
 )]
@@ -139,6 +140,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(http::tax::routes())
         .merge(http::claims::routes())
         .merge(http::resolve::routes())
+        .merge(http::audit::routes())
         .merge(http::reference::routes())
 }
 

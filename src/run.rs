@@ -18,7 +18,7 @@ use crate::network::allocations::AllocationTable;
 use crate::network::dns::{parse_nameservers, Resolver, ResolverSettings};
 use crate::network::guard::AddressGuard;
 use crate::network::resolve::{Limits, NetworkContext};
-use crate::reference::import::{import, ImportReport};
+use crate::reference::import::{audit_load, import, ImportReport};
 use crate::reference::ReferenceKind;
 use crate::store::{ManagedRedis, ManagedRedisError, Store};
 
@@ -263,10 +263,16 @@ async fn import_file(args: ImportArgs) -> anyhow::Result<()> {
     })
     .await;
     bar.finish_and_clear();
+    let audited = match &report {
+        Ok(report) => audit_load(&store, "cli", kind, report).await,
+        Err(_) => Ok(()),
+    };
+    // Dropping `managed` on an early return stops Redis too; this is the ordinary path.
     if let Some(managed) = managed.as_mut() {
         managed.stop();
     }
     let report: ImportReport = report?;
+    audited?;
     println!("{}", serde_json::to_string_pretty(&report)?);
     if report.rejected_count > 0 {
         eprintln!(

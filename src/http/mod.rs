@@ -3,6 +3,7 @@
 //! Handlers stay thin: parse, authorise, call the domain or the store, map errors. They never
 //! decide rules themselves.
 
+pub mod audit;
 pub mod claims;
 pub mod extract;
 pub mod metrics;

@@ -13,7 +13,7 @@ use crate::app::AppState;
 use crate::auth::{Caller, Role};
 use crate::i18n::Lang;
 use crate::ndjson::LineReader;
-use crate::reference::import::{import, ImportError, ImportReport};
+use crate::reference::import::{audit_load, import, ImportError, ImportReport};
 use crate::reference::ReferenceKind;
 
 /// The reference-data routes.
@@ -88,6 +88,7 @@ pub async fn put_reference(
     match import(state.store(), kind, &mut reader, lang, |_| {}).await {
         Ok(report) => {
             tracing::info!(caller = %caller.name, kind = kind.as_str(), accepted = report.accepted, rejected = report.rejected_count, "reference load");
+            audit_load(state.store(), &caller.name, kind, &report).await?;
             Ok(Json(report))
         }
         Err(ImportError::Input(error)) => Err(ApiError::malformed(Text::new(

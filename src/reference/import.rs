@@ -132,3 +132,22 @@ impl ImportReport {
         });
     }
 }
+
+/// Records a finished load in the audit log, by `actor` (a key name, `cli` or `samples`).
+pub async fn audit_load(
+    redis: &Store,
+    actor: &str,
+    kind: ReferenceKind,
+    report: &ImportReport,
+) -> redis::RedisResult<()> {
+    crate::store::audit::append(
+        redis,
+        actor,
+        "reference.load",
+        kind.as_str(),
+        None,
+        serde_json::json!({"accepted": report.accepted, "rejected": report.rejected_count}),
+    )
+    .await
+    .map(|_| ())
+}

@@ -48,6 +48,7 @@ pub async fn load_once(store: &Store) -> anyhow::Result<bool> {
         )]);
         let report: ImportReport =
             import(store, *kind, &mut LineReader::new(chunks), Lang::En, |_| {}).await?;
+        super::import::audit_load(store, "samples", *kind, &report).await?;
         if report.rejected_count > 0 {
             anyhow::bail!("sample {} rejected: {:?}", kind.as_str(), report.rejected);
         }

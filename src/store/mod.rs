@@ -5,6 +5,7 @@
 //! do. Keys are built only in [`keys`], so the layout (and its hash tags, for Redis Cluster)
 //! is visible in one place.
 
+pub mod audit;
 pub mod claims;
 pub mod keys;
 pub mod managed;

@@ -1,0 +1,117 @@
+//! `GET /v1/audit` and `GET /v1/audit/verify`: the hash-chained audit log (admin; an
+//! authority sees only the entries of its own agency).
+
+use axum::extract::{Query, State};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::problem::{ApiError, FieldProblem, Problem, Text};
+use crate::app::AppState;
+use crate::auth::{Caller, Role};
+use crate::store::audit::{self, ChainedEntry, Verification};
+
+/// Default page size.
+pub const DEFAULT_LIMIT: usize = 100;
+/// Largest page size.
+pub const MAX_LIMIT: usize = 1000;
+
+/// The audit routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(verify))
+}
+
+/// Filters and paging of the audit listing.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Only entries about this subject (a takedown id, a reference kind, …).
+    pub subject: Option<String>,
+    /// Page size (default 100, at most 1000).
+    pub limit: Option<usize>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A page of entries, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditPage {
+    /// The entries.
+    pub entries: Vec<ChainedEntry>,
+    /// Pass as `cursor` for the next page; null at the end.
+    pub next_cursor: Option<String>,
+}
+
+/// Lists audit entries, oldest first.
+#[utoipa::path(get, path = "/v1/audit", tag = "audit", params(AuditQuery),
+    responses(
+        (status = 200, description = "A page of entries", body = AuditPage),
+        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin or authority key", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<AuditPage>, ApiError> {
+    caller.require(&[Role::Authority])?;
+    let Ok(Query(query)) = query else {
+        return Err(bad_query("query", "The query string is not valid."));
+    };
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(bad_query("limit", "limit must be between 1 and 1000."));
+    }
+    if let Some(cursor) = &query.cursor {
+        let valid = cursor
+            .split_once('-')
+            .is_some_and(|(a, b)| a.parse::<u64>().is_ok() && b.parse::<u64>().is_ok());
+        if !valid {
+            return Err(bad_query("cursor", "Not a cursor this service gave out."));
+        }
+    }
+    let agency = (caller.role == Role::Authority)
+        .then(|| caller.agency.clone())
+        .flatten();
+    let own_only = caller.role == Role::Authority;
+    let (entries, next_cursor) =
+        audit::list(state.store(), query.cursor.as_deref(), limit, |entry| {
+            query.subject.as_deref().is_none_or(|s| entry.subject == s)
+                && (!own_only || (agency.is_some() && entry.agency == agency))
+        })
+        .await?;
+    Ok(Json(AuditPage {
+        entries,
+        next_cursor,
+    }))
+}
+
+/// Recomputes the hash chain and names the first entry that does not fit.
+#[utoipa::path(get, path = "/v1/audit/verify", tag = "audit",
+    responses(
+        (status = 200, description = "The chain's state", body = Verification),
+        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin key", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn verify(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Verification>, ApiError> {
+    caller.require(&[])?;
+    Ok(Json(audit::verify(state.store()).await?))
+}
+
+fn bad_query(field: &str, en: &'static str) -> ApiError {
+    ApiError::invalid(vec![FieldProblem {
+        field: field.into(),
+        code: "invalid_value".into(),
+        message: Text::new(en, "Tham số truy vấn không hợp lệ."),
+    }])
+}
