@@ -162,17 +162,8 @@ pub async fn list(
             .map(|reply: redis::streams::StreamRangeReply| {
                 reply
                     .ids
-                    .into_iter()
-                    .map(|id| {
-                        let fields = id
-                            .map
-                            .iter()
-                            .filter_map(|(k, v)| {
-                                Some((k.clone(), redis::from_redis_value::<String>(v).ok()?))
-                            })
-                            .collect();
-                        (id.id, fields)
-                    })
+                    .iter()
+                    .map(|id| (id.id.clone(), fields_of(id)))
                     .collect()
             })?;
         let full_page = page.len() == VERIFY_PAGE;
@@ -192,6 +183,14 @@ pub async fn list(
             return Ok((found, None));
         }
     }
+}
+
+/// The text fields of a stream entry (fields that are not text are left out).
+fn fields_of(id: &redis::streams::StreamId) -> Vec<(String, String)> {
+    id.map
+        .iter()
+        .filter_map(|(k, v)| Some((k.clone(), redis::from_redis_value::<String>(v).ok()?)))
+        .collect()
 }
 
 fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -222,11 +221,7 @@ pub async fn verify(store: &Store) -> redis::RedisResult<Verification> {
         for id in reply.ids {
             start = format!("({}", id.id);
             count += 1;
-            let fields: Vec<(String, String)> = id
-                .map
-                .iter()
-                .filter_map(|(k, v)| Some((k.clone(), redis::from_redis_value::<String>(v).ok()?)))
-                .collect();
+            let fields = fields_of(&id);
             let expected_seq = count;
             let fits =
                 field(&fields, "entry")

@@ -1,6 +1,7 @@
 //! Claim look-ups: everything one claim needs from Redis, in one pipelined round trip, and
 //! the record of which sellers claimed each GTIN + serial (for clone detection).
 
+use super::reference::from_json;
 use super::{keys, Store};
 use crate::origin::claim::{Lookups, ParsedClaim};
 
@@ -45,15 +46,15 @@ pub async fn look_up(store: &Store, claim: &ParsedClaim) -> redis::RedisResult<L
     };
     let mut found = Lookups::default();
     if gtin.is_some() {
-        found.product = parse(next_text()?);
+        found.product = from_json("claim look-up", next_text()?);
         found.lot_on_recall_list = next_text()?.is_some_and(|v| v == "1");
     }
     if seller.is_some() {
-        found.seller_taxpayer = parse(next_text()?);
+        found.seller_taxpayer = from_json("claim look-up", next_text()?);
     }
     for key in &invoice_keys {
         found.invoices.push(match key {
-            Some(_) => parse(next_text()?),
+            Some(_) => from_json("claim look-up", next_text()?),
             None => None,
         });
     }
@@ -61,15 +62,4 @@ pub async fn look_up(store: &Store, claim: &ParsedClaim) -> redis::RedisResult<L
         found.serial_sellers = next_text()?.and_then(|n| n.parse().ok()).unwrap_or(0);
     }
     Ok(found)
-}
-
-fn parse<T: serde::de::DeserializeOwned>(text: Option<String>) -> Option<T> {
-    let text = text?;
-    match serde_json::from_str(&text) {
-        Ok(value) => Some(value),
-        Err(error) => {
-            tracing::error!(%error, "stored record does not parse; treated as absent");
-            None
-        }
-    }
 }

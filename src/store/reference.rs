@@ -29,7 +29,11 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
-fn from_json<T: serde::de::DeserializeOwned>(key: &str, text: Option<String>) -> Option<T> {
+/// Parses a stored record; one that no longer parses is logged and treated as absent.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
+    key: &str,
+    text: Option<String>,
+) -> Option<T> {
     let text = text?;
     match serde_json::from_str(&text) {
         Ok(value) => Some(value),
