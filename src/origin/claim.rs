@@ -334,9 +334,12 @@ fn invoice_findings(
         } else if is_buyer && !is_seller {
             if let Some(product) = &found.product {
                 let supplier = &stored.seller_tax_code;
-                let from_manufacturer = *supplier == product.manufacturer_tax_code;
-                let from_authorised = product.authorized_sellers.iter().any(|s| s == supplier);
-                if !from_manufacturer && !from_authorised {
+                // A branch of the manufacturer or of an authorised seller sells on its behalf.
+                let from_source = TaxCode::parse(supplier).is_ok_and(|code| {
+                    authorised(&code, std::slice::from_ref(&product.manufacturer_tax_code))
+                        || authorised(&code, &product.authorized_sellers)
+                });
+                if !from_source {
                     findings.push(Finding::with_message(
                         FindingCode::InvoiceSellerMismatch,
                         subject,
