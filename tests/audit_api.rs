@@ -79,7 +79,7 @@ async fn tampering_in_redis_is_detected_at_the_first_bad_entry() {
     }
     let mut conn = app.redis.connection();
     let ids: Vec<(String, Vec<(String, String)>)> = redis::cmd("XRANGE")
-        .arg("og:{audit}:log")
+        .arg("og:{enforce}:audit:log")
         .arg("-")
         .arg("+")
         .query(&mut conn)
@@ -91,12 +91,12 @@ async fn tampering_in_redis_is_detected_at_the_first_bad_entry() {
     assert_ne!(&forged, entry);
     // Rewrite entry 2 in place: delete it and add the forged text with its old hash at the end.
     let _: () = redis::cmd("XDEL")
-        .arg("og:{audit}:log")
+        .arg("og:{enforce}:audit:log")
         .arg(second_id)
         .query(&mut conn)
         .unwrap();
     let _: String = redis::cmd("XADD")
-        .arg("og:{audit}:log")
+        .arg("og:{enforce}:audit:log")
         .arg("*")
         .arg("seq")
         .arg("2")
@@ -136,7 +136,7 @@ async fn concurrent_appends_keep_one_unbroken_chain() {
     }
     let mut seqs = Vec::new();
     for task in tasks {
-        seqs.push(task.await.unwrap().unwrap().entry.seq);
+        seqs.push(task.await.unwrap().unwrap());
     }
     seqs.sort_unstable();
     assert_eq!(seqs, (1..=40).collect::<Vec<u64>>());
@@ -198,4 +198,30 @@ async fn only_admins_verify_and_authorities_see_only_their_agency() {
         .send()
         .await
         .assert_problem(422, "invalid_request");
+}
+
+/// The chain hash is computed by SHA-256 in Redis's Lua; entries of every length across the
+/// 64-byte block and 56-byte padding boundaries (with multi-byte UTF-8) must hash exactly as
+/// the service's own SHA-256 recomputes them.
+#[tokio::test]
+async fn the_scripted_hash_matches_sha256_for_entries_of_every_length() {
+    let app = TestApp::spawn().await;
+    let store = Store::connect(&app.redis.url()).await.unwrap();
+    for n in 0..140 {
+        let text: String = "aă".chars().cycle().take(n).collect();
+        audit::append(
+            &store,
+            "t",
+            "test.length",
+            "len",
+            None,
+            json!({ "text": text }),
+        )
+        .await
+        .unwrap();
+    }
+    let verified = audit::verify(&store).await.unwrap();
+    assert_eq!(verified.first_bad_seq, None);
+    assert!(verified.valid);
+    assert_eq!(verified.entries, 140);
 }

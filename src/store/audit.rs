@@ -1,10 +1,9 @@
 //! The hash-chained audit log: one Redis stream, each entry carrying
 //! `hash = sha256(prev_hash ‖ canonical JSON of the entry)`.
 //!
-//! Appending is a compare-and-set: the client reads the head (sequence number and hash),
-//! computes the new hash (Redis's Lua has no SHA-256), and a Lua script appends the entry and
-//! moves the head only if the head is still the one read; otherwise the client reads again and
-//! retries. Both keys share the `{audit}` hash tag, so the script also runs on Redis Cluster.
+//! Appending happens inside [`super::change::Change`]: the Lua script that makes a change
+//! also chains its audit entries (computing SHA-256 itself), so an entry is written in the
+//! same atomic step as what it records and concurrent writers never race for the head.
 //! Verification walks the stream from the start and names the first entry that does not fit.
 
 use chrono::{DateTime, Utc};
@@ -13,29 +12,13 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use super::Store;
+use super::change::{Applied, Change};
+use super::{keys, Store};
 
-/// The stream of entries.
-const LOG: &str = "og:{audit}:log";
-/// `seq` and `hash` of the newest entry.
-const HEAD: &str = "og:{audit}:head";
 /// The hash before the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-/// Attempts at appending before giving up under contention; each lost race waits a random
-/// 0–[`APPEND_BACKOFF_MAX_MICROS`] µs so that racing writers spread out.
-const APPEND_ATTEMPTS: usize = 500;
-/// Longest wait after a lost race.
-const APPEND_BACKOFF_MAX_MICROS: u64 = 2000;
 /// Entries read per XRANGE while verifying.
 const VERIFY_PAGE: usize = 1000;
-
-const APPEND: &str = r#"
-local seq = tonumber(redis.call('HGET', KEYS[2], 'seq') or '0')
-if seq ~= tonumber(ARGV[1]) then return 0 end
-redis.call('XADD', KEYS[1], '*', 'seq', ARGV[2], 'entry', ARGV[3], 'hash', ARGV[4])
-redis.call('HSET', KEYS[2], 'seq', ARGV[2], 'hash', ARGV[4])
-return 1
-"#;
 
 /// What an entry records. Field order is fixed: its JSON is the canonical form hashed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -89,7 +72,7 @@ pub fn chain_hash(prev_hash: &str, canonical_json: &str) -> String {
     hex::encode(hasher.finalize())
 }
 
-/// Appends an entry; returns it with its sequence number and hash.
+/// Appends an entry on its own; returns its sequence number.
 pub async fn append(
     store: &Store,
     actor: &str,
@@ -97,48 +80,16 @@ pub async fn append(
     subject: &str,
     agency: Option<&str>,
     details: serde_json::Value,
-) -> redis::RedisResult<ChainedEntry> {
-    let script = redis::Script::new(APPEND);
-    let mut conn = store.conn();
-    for _ in 0..APPEND_ATTEMPTS {
-        let (seq, prev): (Option<u64>, Option<String>) = redis::cmd("HMGET")
-            .arg(HEAD)
-            .arg("seq")
-            .arg("hash")
-            .query_async(&mut conn)
-            .await?;
-        let seq = seq.unwrap_or(0);
-        let prev = prev.unwrap_or_else(|| GENESIS.to_owned());
-        let entry = AuditEntry {
-            seq: seq + 1,
-            at: Utc::now(),
-            actor: actor.to_owned(),
-            action: action.to_owned(),
-            subject: subject.to_owned(),
-            agency: agency.map(str::to_owned),
-            details: details.clone(),
-        };
-        let json = serde_json::to_string(&entry).unwrap_or_default();
-        let hash = chain_hash(&prev, &json);
-        let appended: i64 = script
-            .key(LOG)
-            .key(HEAD)
-            .arg(seq)
-            .arg(entry.seq)
-            .arg(&json)
-            .arg(&hash)
-            .invoke_async(&mut conn)
-            .await?;
-        if appended == 1 {
-            return Ok(ChainedEntry { entry, hash });
-        }
-        let wait = rand::random_range(0..=APPEND_BACKOFF_MAX_MICROS);
-        tokio::time::sleep(std::time::Duration::from_micros(wait)).await;
+) -> redis::RedisResult<u64> {
+    let mut change = Change::new();
+    change.audit(actor, action, subject, agency, &details);
+    match change.apply(store).await? {
+        Applied::Done { audit_seq } => Ok(audit_seq),
+        Applied::Refused { .. } => Err(redis::RedisError::from((
+            redis::ErrorKind::ClientError,
+            "an audit append has no precondition to refuse it",
+        ))),
     }
-    Err(redis::RedisError::from((
-        redis::ErrorKind::TryAgain,
-        "audit log head kept moving",
-    )))
 }
 
 /// Entries after stream id `cursor` (exclusive; from the start when `None`), oldest first,
@@ -157,7 +108,7 @@ pub async fn list(
     let mut found = Vec::new();
     loop {
         let page: Vec<(String, Vec<(String, String)>)> = conn
-            .xrange_count(LOG, &start, "+", VERIFY_PAGE)
+            .xrange_count(keys::audit_log(), &start, "+", VERIFY_PAGE)
             .await
             .map(|reply: redis::streams::StreamRangeReply| {
                 reply
@@ -215,8 +166,9 @@ pub async fn verify(store: &Store) -> redis::RedisResult<Verification> {
     let mut prev = GENESIS.to_owned();
     let mut count = 0u64;
     loop {
-        let reply: redis::streams::StreamRangeReply =
-            conn.xrange_count(LOG, &start, "+", VERIFY_PAGE).await?;
+        let reply: redis::streams::StreamRangeReply = conn
+            .xrange_count(keys::audit_log(), &start, "+", VERIFY_PAGE)
+            .await?;
         let full_page = reply.ids.len() == VERIFY_PAGE;
         for id in reply.ids {
             start = format!("({}", id.id);

@@ -2,6 +2,11 @@
 //!
 //! All keys start with `og:`. Keys that must change together in one atomic step share a hash
 //! tag (`{…}`), so the same scripts run on Redis Cluster.
+//!
+//! Every change that is audited is written in the same Lua script as its audit entry, and
+//! there is one audit chain, so everything audited lives under one tag, `{enforce}`: the audit
+//! log, takedown requests and their indexes, the queue streams and the schedules. Reference
+//! data and serial claims are not chained and spread over the cluster by their own keys.
 
 /// Prefix of every key.
 pub const PREFIX: &str = "og";
@@ -39,4 +44,73 @@ pub fn serial_sellers(gtin: &str, serial: &str) -> String {
 /// A key that never exists, queried to keep a pipeline's answer positions fixed.
 pub fn recalls_absent() -> String {
     format!("{PREFIX}:none")
+}
+
+/// The tag of every key that changes together with the audit log.
+const ENFORCE: &str = "og:{enforce}";
+
+/// The audit log stream.
+pub fn audit_log() -> String {
+    format!("{ENFORCE}:audit:log")
+}
+
+/// `seq` and `hash` of the newest audit entry.
+pub fn audit_head() -> String {
+    format!("{ENFORCE}:audit:head")
+}
+
+/// A takedown request (hash).
+pub fn takedown(id: &str) -> String {
+    format!("{ENFORCE}:td:{id}")
+}
+
+/// A takedown's state changes (list of JSON).
+pub fn takedown_history(id: &str) -> String {
+    format!("{ENFORCE}:td:{id}:history")
+}
+
+/// Every takedown id (sorted set, score 0, ids sort by time).
+pub fn takedown_index() -> String {
+    format!("{ENFORCE}:index:all")
+}
+
+/// The takedown ids of one agency (sorted set like [`takedown_index`]); the agency name is
+/// hashed so that any text makes a clean key.
+pub fn agency_index(agency_digest: &str) -> String {
+    format!("{ENFORCE}:index:agency:{agency_digest}")
+}
+
+/// The registry's requests in one state (sorted set like [`takedown_index`]).
+pub fn registry_index(state: &str) -> String {
+    format!("{ENFORCE}:index:registry:{state}")
+}
+
+/// An `Idempotency-Key` of a caller (its digest): the body digest and the id it created.
+pub fn idempotency(digest: &str) -> String {
+    format!("{ENFORCE}:idem:{digest}")
+}
+
+/// The intake stream workers consume.
+pub fn intake_stream() -> String {
+    format!("{ENFORCE}:queue:intake")
+}
+
+/// Entries the workers gave up on.
+pub fn dead_letters() -> String {
+    format!("{ENFORCE}:queue:dead")
+}
+
+/// Suspensions by end time (sorted set, score = milliseconds since the epoch).
+pub fn suspension_schedule() -> String {
+    format!("{ENFORCE}:schedule:suspensions")
+}
+
+/// Webhook deliveries by next attempt time (sorted set, score = milliseconds).
+pub fn webhook_due() -> String {
+    format!("{ENFORCE}:webhook:due")
+}
+
+/// Webhook attempts so far, by takedown id (hash).
+pub fn webhook_attempts() -> String {
+    format!("{ENFORCE}:webhook:attempts")
 }

@@ -6,6 +6,7 @@
 //! is visible in one place.
 
 pub mod audit;
+pub mod change;
 pub mod claims;
 pub mod keys;
 pub mod managed;
