@@ -26,18 +26,22 @@ use crate::config::DEFAULT_BODY_LIMIT;
 use crate::http;
 use crate::network::resolve::NetworkContext;
 use crate::store::Store;
+use crate::takedown::TakedownSettings;
 
 /// Settings the handlers need, fixed at start.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// Largest JSON body, in bytes.
     pub body_limit: usize,
+    /// Takedown settings (suspension clock and limits).
+    pub takedowns: TakedownSettings,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             body_limit: DEFAULT_BODY_LIMIT,
+            takedowns: TakedownSettings::default(),
         }
     }
 }
@@ -111,6 +115,8 @@ impl AppState {
         (name = "reference", description = "Reference data loads (steward, admin)"),
         (name = "audit", description = "The hash-chained audit log (admin; authority for its own agency)"),
         (name = "resolution", description = "Infrastructure behind shops: DNS, addresses, TLS (platform, authority, registry, admin)"),
+        (name = "takedowns", description = "Takedown requests (authority, admin; an authority sees its agency's)"),
+        (name = "registry", description = "The registry's (VNNIC's) queue and decisions (registry, admin)"),
     )
 )]
 struct ApiDoc;
@@ -142,6 +148,9 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(http::resolve::routes())
         .merge(http::audit::routes())
         .merge(http::reference::routes())
+        .merge(http::takedowns::routes())
+        .merge(http::registry::routes())
+        .merge(http::queue::routes())
 }
 
 /// The OpenAPI document generated from the code.

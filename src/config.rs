@@ -110,6 +110,9 @@ pub struct ServeArgs {
     /// DNS, TLS and address guard.
     #[command(flatten)]
     pub network: NetworkArgs,
+    /// Takedown workflow and workers.
+    #[command(flatten)]
+    pub takedowns: TakedownArgs,
 }
 
 impl ServeArgs {
@@ -128,6 +131,56 @@ pub struct WorkerArgs {
     /// DNS, TLS and address guard.
     #[command(flatten)]
     pub network: NetworkArgs,
+    /// Takedown workflow and workers.
+    #[command(flatten)]
+    pub takedowns: TakedownArgs,
+}
+
+/// The takedown workflow, its queue and the registry webhook.
+#[derive(Debug, Clone, Args)]
+pub struct TakedownArgs {
+    /// Seconds in one day of suspension (86400; shorter only for tests and demonstrations).
+    #[arg(
+        long,
+        env = "ORIGINGUARD_SUSPENSION_DAY_SECS",
+        default_value_t = 86_400.0
+    )]
+    pub suspension_day_secs: f64,
+    /// Longest suspension the registry may order, in days.
+    #[arg(long, env = "ORIGINGUARD_MAX_SUSPEND_DAYS", default_value_t = 90)]
+    pub max_suspend_days: u32,
+    /// Milliseconds a delivered queue entry may stay unacknowledged before another worker takes it over.
+    #[arg(
+        long,
+        env = "ORIGINGUARD_VISIBILITY_TIMEOUT_MS",
+        default_value_t = 60_000
+    )]
+    pub visibility_timeout_ms: u64,
+    /// Deliveries of one queue entry before it becomes a dead letter.
+    #[arg(long, env = "ORIGINGUARD_MAX_DELIVERIES", default_value_t = 5)]
+    pub max_deliveries: u64,
+    /// Milliseconds between looks at the suspension and webhook schedules.
+    #[arg(long, env = "ORIGINGUARD_SCHEDULER_POLL_MS", default_value_t = 1000)]
+    pub scheduler_poll_ms: u64,
+    /// Do not peek at the target's TLS certificate when resolving a takedown target.
+    #[arg(long, env = "ORIGINGUARD_TAKEDOWN_NO_TLS", default_value_t = false)]
+    pub no_tls_peek: bool,
+    /// The registry's webhook: each new registry request is POSTed there, signed.
+    #[arg(long, env = "ORIGINGUARD_REGISTRY_WEBHOOK_URL")]
+    pub registry_webhook_url: Option<String>,
+    /// The webhook's HMAC-SHA256 secret (required with the URL).
+    #[arg(
+        long,
+        env = "ORIGINGUARD_REGISTRY_WEBHOOK_SECRET",
+        hide_env_values = true
+    )]
+    pub registry_webhook_secret: Option<String>,
+    /// Webhook attempts before a delivery becomes a dead letter.
+    #[arg(long, env = "ORIGINGUARD_WEBHOOK_ATTEMPTS", default_value_t = 8)]
+    pub webhook_attempts: u64,
+    /// Milliseconds before the first webhook retry; doubled after each failure, at most an hour.
+    #[arg(long, env = "ORIGINGUARD_WEBHOOK_BACKOFF_MS", default_value_t = 1000)]
+    pub webhook_backoff_ms: u64,
 }
 
 /// `originguard import KIND FILE`.

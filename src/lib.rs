@@ -15,3 +15,5 @@ pub mod origin;
 pub mod reference;
 pub mod run;
 pub mod store;
+pub mod takedown;
+pub mod worker;

@@ -1,6 +1,7 @@
 //! The subcommands: what `originguard serve`, `worker`, `openapi` and `keys new` do.
 
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -10,7 +11,7 @@ use crate::app::{self, AppState, Settings};
 use crate::auth::{new_key_stanza, Caller, DevKeys, KeyStore};
 use crate::config::{
     Cli, Command, ImportArgs, ImportKind, KeysCommand, LogFormat, NetworkArgs, NewKeyArgs,
-    ServeArgs, StoreArgs, WorkerArgs,
+    ServeArgs, StoreArgs, TakedownArgs, WorkerArgs,
 };
 use crate::i18n::Lang;
 use crate::ndjson::LineReader;
@@ -21,6 +22,9 @@ use crate::network::resolve::{Limits, NetworkContext};
 use crate::reference::import::{audit_load, import, ImportReport};
 use crate::reference::ReferenceKind;
 use crate::store::{ManagedRedis, ManagedRedisError, Store};
+use crate::takedown::TakedownSettings;
+use crate::worker::webhook::{parse_url, WebhookConfig};
+use crate::worker::WorkerConfig;
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -174,8 +178,20 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         network,
         Settings {
             body_limit: args.body_limit,
+            takedowns: takedown_settings(&args.takedowns)?,
         },
     );
+    let workers = if args.no_workers {
+        None
+    } else {
+        let config = worker_config(&args.takedowns)?;
+        Some(tokio::spawn(crate::worker::run(
+            state.store().clone(),
+            state.network().clone(),
+            config,
+            shutdown.clone(),
+        )))
+    };
     let listener = TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -189,6 +205,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     )
     .await;
     watcher.abort();
+    shutdown.cancel();
+    if let Some(workers) = workers {
+        let _ = workers.await;
+    }
     if let Some(managed) = managed.as_mut() {
         managed.stop();
     }
@@ -199,12 +219,52 @@ async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
     let shutdown = shutdown_signal();
     let (store, mut managed) = open_store(&args.store, true).await?;
     store.ping().await.context("redis does not answer")?;
-    tracing::info!("worker connected; no queue consumers are built yet, waiting for shutdown");
-    shutdown.cancelled().await;
+    let network = network_context(&args.network)?;
+    let config = worker_config(&args.takedowns)?;
+    crate::worker::run(store, network, config, shutdown).await;
     if let Some(managed) = managed.as_mut() {
         managed.stop();
     }
     Ok(())
+}
+
+/// The takedown settings from the command line.
+pub fn takedown_settings(args: &TakedownArgs) -> anyhow::Result<TakedownSettings> {
+    if !(args.suspension_day_secs.is_finite() && args.suspension_day_secs > 0.0) {
+        anyhow::bail!("--suspension-day-secs must be a positive number of seconds");
+    }
+    if args.suspension_day_secs < 86_400.0 {
+        tracing::warn!(
+            seconds = args.suspension_day_secs,
+            "a suspension day is shorter than a day: for tests only"
+        );
+    }
+    Ok(TakedownSettings {
+        suspension_day: Duration::from_secs_f64(args.suspension_day_secs),
+        max_suspend_days: args.max_suspend_days.max(1),
+        webhook_enabled: args.registry_webhook_url.is_some(),
+        resolve_tls: !args.no_tls_peek,
+    })
+}
+
+/// The worker configuration from the command line.
+pub fn worker_config(args: &TakedownArgs) -> anyhow::Result<WorkerConfig> {
+    let mut config = WorkerConfig::new(takedown_settings(args)?);
+    config.visibility_timeout = Duration::from_millis(args.visibility_timeout_ms.max(100));
+    config.max_deliveries = args.max_deliveries.max(1);
+    config.poll_interval = Duration::from_millis(args.scheduler_poll_ms.max(10));
+    config.webhook = match (&args.registry_webhook_url, &args.registry_webhook_secret) {
+        (None, _) => None,
+        (Some(_), None) => anyhow::bail!("--registry-webhook-url needs --registry-webhook-secret"),
+        (Some(url), Some(secret)) => Some(WebhookConfig {
+            url: parse_url(url).map_err(anyhow::Error::msg)?,
+            secret: secret.clone(),
+            max_attempts: args.webhook_attempts.max(1),
+            backoff: Duration::from_millis(args.webhook_backoff_ms),
+            timeout: Duration::from_secs(10),
+        }),
+    };
+    Ok(config)
 }
 
 fn new_key(args: NewKeyArgs) -> anyhow::Result<()> {

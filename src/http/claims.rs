@@ -8,8 +8,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
 use chrono::{DateTime, Datelike, Utc};
 use futures::{stream, StreamExt};
@@ -19,20 +18,16 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::extract::ApiJson;
-use super::problem::{for_status, ApiError, FieldProblem, Problem, Text};
+use super::problem::{ApiError, FieldProblem, Problem, Text};
 use super::tax::FindingAnswer;
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
 use crate::i18n::Lang;
-use crate::ndjson::LineReader;
 use crate::origin::claim::{evaluate, ClaimInput, ParsedClaim, Verdict};
 use crate::origin::einvoice::reference::InvoiceRefInput;
 use crate::store::claims::look_up;
 
-/// Most lines in one batch.
-pub const MAX_BATCH_LINES: usize = 10_000;
-/// Most bytes in one batch body.
-pub const MAX_BATCH_BYTES: usize = 16 * 1024 * 1024;
+pub use super::batch::{MAX_BATCH_BYTES, MAX_BATCH_LINES};
 /// Claims of one batch verified at the same time.
 pub const CLAIM_CONCURRENCY: usize = 64;
 /// Most invoices in one claim.
@@ -210,50 +205,15 @@ pub async fn verify_batch(
     body: Body,
 ) -> Result<Response, ApiError> {
     caller.require(&[Role::Platform, Role::Authority])?;
-    let limited = http_body_util::Limited::new(body, MAX_BATCH_BYTES);
-    let mut reader = LineReader::new(http_body_util::BodyDataStream::new(limited));
-    let mut lines = Vec::new();
-    loop {
-        match reader.next_line().await {
-            Ok(Some(line)) => {
-                if lines.len() == MAX_BATCH_LINES {
-                    return Err(batch_too_large());
-                }
-                lines.push(line);
-            }
-            Ok(None) => break,
-            Err(error)
-                if error
-                    .downcast_ref::<http_body_util::LengthLimitError>()
-                    .is_some() =>
-            {
-                return Err(batch_too_large());
-            }
-            Err(error) => {
-                return Err(ApiError::malformed(Text::new(
-                    format!("The body could not be read: {error}"),
-                    format!("Không đọc được nội dung yêu cầu: {error}"),
-                )))
-            }
-        }
-    }
+    let lines = super::batch::read_lines(body).await?;
     let state = Arc::new(state);
     let answers = stream::iter(lines)
         .map(move |line| {
             let state = Arc::clone(&state);
             async move { batch_line(&state, line, lang).await }
         })
-        .buffered(CLAIM_CONCURRENCY)
-        .map(|answer| {
-            let mut bytes = serde_json::to_vec(&answer).unwrap_or_default();
-            bytes.push(b'\n');
-            Ok::<_, std::convert::Infallible>(bytes)
-        });
-    Ok((
-        [(header::CONTENT_TYPE, "application/x-ndjson")],
-        Body::from_stream(answers),
-    )
-        .into_response())
+        .buffered(CLAIM_CONCURRENCY);
+    Ok(super::batch::ndjson_response(answers))
 }
 
 async fn batch_line(state: &AppState, line: crate::ndjson::Line, lang: Lang) -> BatchLine {
@@ -299,15 +259,4 @@ async fn batch_line(state: &AppState, line: crate::ndjson::Line, lang: Lang) -> 
             )
         }
     }
-}
-
-fn batch_too_large() -> ApiError {
-    for_status(axum::http::StatusCode::PAYLOAD_TOO_LARGE).with_detail(Text::new(
-        format!(
-            "A batch holds at most {MAX_BATCH_LINES} lines and {MAX_BATCH_BYTES} bytes; split it."
-        ),
-        format!(
-            "Một lô chứa tối đa {MAX_BATCH_LINES} dòng và {MAX_BATCH_BYTES} byte; hãy chia nhỏ."
-        ),
-    ))
 }

@@ -4,13 +4,17 @@
 //! decide rules themselves.
 
 pub mod audit;
+pub mod batch;
 pub mod claims;
 pub mod extract;
 pub mod metrics;
 pub mod ops;
 pub mod problem;
+pub mod queue;
 pub mod reference;
+pub mod registry;
 pub mod resolve;
+pub mod takedowns;
 pub mod tax;
 pub mod traceability;
 

@@ -10,7 +10,9 @@ pub mod change;
 pub mod claims;
 pub mod keys;
 pub mod managed;
+pub mod queue;
 pub mod reference;
+pub mod takedowns;
 
 use std::time::Duration;
 

@@ -23,6 +23,7 @@ use originguard::network::dns::{Resolver, ResolverSettings};
 use originguard::network::guard::AddressGuard;
 use originguard::network::resolve::{Limits, NetworkContext};
 use originguard::store::Store;
+use originguard::worker::WorkerConfig;
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::Method;
 use serde_json::Value;
@@ -211,6 +212,22 @@ impl TestApp {
 
     /// Starts Redis and the app with `settings` and a network context.
     pub async fn spawn_with_network(settings: Settings, network: NetworkContext) -> TestApp {
+        TestApp::spawn_full(settings, network, None).await
+    }
+
+    /// Starts Redis, the app, and (with `workers`) the takedown workers in-process, as
+    /// `serve` does; the resolver points at a loopback port where no name server listens.
+    pub async fn spawn_with_workers(settings: Settings, workers: WorkerConfig) -> TestApp {
+        let nowhere: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
+        TestApp::spawn_full(settings, test_network(vec![nowhere]), Some(workers)).await
+    }
+
+    /// Starts Redis, the app and optionally the workers.
+    pub async fn spawn_full(
+        settings: Settings,
+        network: NetworkContext,
+        workers: Option<WorkerConfig>,
+    ) -> TestApp {
         let redis = TestRedis::start();
         let dir = tempfile::Builder::new()
             .prefix("og-app-")
@@ -234,12 +251,20 @@ impl TestApp {
         let key_store = KeyStore::load(&keys_file).expect("keys");
         tokio::spawn(key_store.clone().watch());
         let store = Store::connect(&redis.url()).await.expect("store");
+        let shutdown = CancellationToken::new();
+        if let Some(config) = workers {
+            tokio::spawn(originguard::worker::run(
+                store.clone(),
+                network.clone(),
+                config,
+                shutdown.clone(),
+            ));
+        }
         let state = AppState::new(store, key_store, network, settings);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let shutdown = CancellationToken::new();
         let token = shutdown.clone();
         let server = tokio::spawn(app::serve(
             listener,

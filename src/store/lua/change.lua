@@ -26,7 +26,8 @@ for i, check in ipairs(spec.checks) do
   end
 end
 local allowed = { HSET = true, HDEL = true, RPUSH = true, ZADD = true, ZREM = true, XADD = true,
-                  SET = true, DEL = true, SADD = true, SREM = true, HINCRBY = true }
+                  SET = true, DEL = true, SADD = true, SREM = true, HINCRBY = true,
+                  XACK = true, XDEL = true }
 for _, op in ipairs(spec.ops) do
   if not allowed[op[1]] then
     return redis.error_reply('command not allowed in a change: ' .. tostring(op[1]))

@@ -1,0 +1,127 @@
+//! The registry's (VNNIC's) queue (registry, admin): requests for `.vn` domains oldest first,
+//! with evidence, legal basis and the resolution snapshot, and the decisions on them.
+
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::extract::ApiJson;
+use super::problem::{ApiError, Problem};
+use super::takedowns::{bad_query, paging};
+use crate::app::AppState;
+use crate::auth::{Caller, Role};
+use crate::store::keys;
+use crate::store::takedowns as store;
+use crate::takedown::workflow::{self, DecisionInput};
+use crate::takedown::{is_id, State as TdState, Takedown};
+
+/// The registry routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(requests))
+        .routes(routes!(decide))
+}
+
+/// Filters and paging of the registry queue.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RegistryQuery {
+    /// `pending_review` (default), `suspended`, `revoked`, `rejected`, `reinstated`, or
+    /// `withdrawn` (withdrawn suspensions waiting for reinstatement).
+    pub state: Option<String>,
+    /// Page size (default 100, at most 1000).
+    pub limit: Option<usize>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A page of the registry queue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegistryPage {
+    /// The requests, oldest first.
+    pub requests: Vec<Takedown>,
+    /// Pass as `cursor` for the next page; null at the end.
+    pub next_cursor: Option<String>,
+}
+
+/// The registry's requests in one state, oldest first.
+#[utoipa::path(get, path = "/v1/registry/requests", tag = "registry", params(RegistryQuery),
+    responses(
+        (status = 200, description = "A page of requests", body = RegistryPage),
+        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a registry or admin key", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad state or paging", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn requests(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<RegistryQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<RegistryPage>, ApiError> {
+    caller.require(&[Role::Registry])?;
+    let Ok(Query(query)) = query else {
+        return Err(bad_query(
+            "query",
+            "The query string is not valid.",
+            "Tham số truy vấn không hợp lệ.",
+        ));
+    };
+    let limit = paging(query.limit, query.cursor.as_deref())?;
+    let wanted = match query.state.as_deref() {
+        None => TdState::PendingReview,
+        Some(text) => TdState::parse(text)
+            .filter(|s| s.is_registry())
+            .ok_or_else(|| {
+                bad_query(
+                "state",
+                "One of pending_review, suspended, revoked, rejected, reinstated, withdrawn.",
+                "Một trong pending_review, suspended, revoked, rejected, reinstated, withdrawn.",
+            )
+            })?,
+    };
+    let (requests, next_cursor) = store::list(
+        state.store(),
+        &keys::registry_index(wanted.as_str()),
+        query.cursor.as_deref(),
+        limit,
+        false,
+        |t| t.state == wanted,
+    )
+    .await?;
+    Ok(Json(RegistryPage {
+        requests,
+        next_cursor,
+    }))
+}
+
+/// Records a decision: `suspend` (with `suspend_days`, also to extend), `revoke`, `reject`,
+/// or `reinstate`. A decision the state machine does not allow is 409.
+#[utoipa::path(post, path = "/v1/registry/requests/{id}/decision", tag = "registry", request_body = DecisionInput,
+    params(("id" = String, Path, description = "The request's id")),
+    responses(
+        (status = 200, description = "The request in its new state", body = Takedown),
+        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a registry or admin key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such registry request", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not allowed in the current state", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad fields", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn decide(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<DecisionInput>,
+) -> Result<Json<Takedown>, ApiError> {
+    caller.require(&[Role::Registry])?;
+    if !is_id(&id) {
+        return Err(ApiError::not_found());
+    }
+    let settings = &state.settings().takedowns;
+    Ok(Json(
+        workflow::decide(state.store(), settings, &caller, &id, &input).await?,
+    ))
+}

@@ -1,0 +1,456 @@
+//! Takedown requests (submit: authority, admin): `POST /v1/takedowns` (+ `batch`), `GET` one
+//! and the list, and `withdraw`. An authority sees only its agency's requests; others are 404.
+
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use futures::{stream, StreamExt};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::extract::ApiJson;
+use super::problem::{ApiError, FieldProblem, Problem, Text};
+use crate::app::AppState;
+use crate::auth::{Caller, Role};
+use crate::i18n::Lang;
+use crate::store::takedowns::{self as store, index_for};
+use crate::takedown::request::FieldError;
+use crate::takedown::workflow::{self, StepError};
+use crate::takedown::{is_id, Channel, State as TdState, Takedown, TakedownInput};
+
+/// Default page size.
+pub const DEFAULT_LIMIT: usize = 100;
+/// Largest page size.
+pub const MAX_LIMIT: usize = 1000;
+/// Longest `Idempotency-Key`.
+pub const MAX_IDEMPOTENCY_KEY: usize = 200;
+/// Requests of one batch stored at the same time.
+const BATCH_CONCURRENCY: usize = 32;
+
+/// The takedown routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(submit, list))
+        .routes(routes!(submit_batch))
+        .routes(routes!(get_one))
+        .routes(routes!(withdraw))
+}
+
+impl From<FieldError> for FieldProblem {
+    fn from(error: FieldError) -> FieldProblem {
+        FieldProblem {
+            field: error.field,
+            code: error.code.into(),
+            message: error.message,
+        }
+    }
+}
+
+impl From<StepError> for ApiError {
+    fn from(error: StepError) -> ApiError {
+        match error {
+            StepError::NotFound => ApiError::not_found(),
+            StepError::Conflict { state } => ApiError::conflict(Text::new(
+                format!("Not allowed while the request is {}.", state.as_str()),
+                format!(
+                    "Không được phép khi yêu cầu đang ở trạng thái {}.",
+                    state.as_str()
+                ),
+            )),
+            StepError::IdempotencyMismatch => ApiError::conflict(Text::fixed(
+                "This Idempotency-Key was used with a different body.",
+                "Idempotency-Key này đã được dùng với nội dung khác.",
+            )),
+            StepError::Invalid(errors) => {
+                ApiError::invalid(errors.into_iter().map(FieldProblem::from).collect())
+            }
+            StepError::Redis(error) => ApiError::from(error),
+        }
+    }
+}
+
+/// Parses a JSON body: 400 when it is not JSON, 422 when it does not fit the shape.
+fn parse_body(bytes: &[u8]) -> Result<(serde_json::Value, TakedownInput), ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::malformed(Text::new(
+            format!("The body is not valid JSON: {e}"),
+            format!("Nội dung không phải JSON hợp lệ: {e}"),
+        ))
+    })?;
+    let input = serde_json::from_value(value.clone()).map_err(|e| {
+        ApiError::invalid(vec![FieldProblem {
+            field: "body".into(),
+            code: "invalid_value".into(),
+            message: Text::new(e.to_string(), format!("Dữ liệu không hợp lệ: {e}")),
+        }])
+    })?;
+    Ok((value, input))
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    match value.to_str() {
+        Ok(key) if !key.is_empty() && key.len() <= MAX_IDEMPOTENCY_KEY => Ok(Some(key.to_owned())),
+        _ => Err(ApiError::invalid(vec![FieldProblem {
+            field: "Idempotency-Key".into(),
+            code: "invalid_value".into(),
+            message: Text::new(
+                format!("1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters."),
+                format!("Từ 1 đến {MAX_IDEMPOTENCY_KEY} ký tự ASCII hiển thị được."),
+            ),
+        }])),
+    }
+}
+
+/// Files a takedown request. Answers 202 once it and its queue entry are in Redis; a worker
+/// then resolves and routes it. With `Idempotency-Key`, a repeat with the same body answers
+/// the first result; another body is 409.
+#[utoipa::path(post, path = "/v1/takedowns", tag = "takedowns", request_body = TakedownInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first answer")),
+    responses(
+        (status = 202, description = "Accepted and queued", body = Takedown),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an authority or admin key", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad fields, one entry each", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn submit(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    caller.require(&[Role::Authority])?;
+    let key = idempotency_key(&headers)?;
+    let (value, input) = parse_body(&body)?;
+    let idem = key.map(|k| workflow::idempotency(&caller, &k, &value));
+    let (takedown, _) = workflow::submit(state.store(), &caller, &input, idem).await?;
+    Ok((StatusCode::ACCEPTED, Json(takedown)).into_response())
+}
+
+/// One answer line of a batch.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchAnswer {
+    /// The line number, from 1.
+    pub line: usize,
+    /// The accepted request's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Its state (`received`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<TdState>,
+    /// Why the line was rejected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<BatchError>>,
+}
+
+/// One problem of a rejected line.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchError {
+    /// The field (`body` for the line as a whole).
+    pub field: String,
+    /// Stable machine code.
+    pub code: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Files one request a line (NDJSON, up to 10,000 lines); each line is accepted or rejected
+/// on its own. Answers NDJSON in input order: `line` with `id` or `errors`.
+#[utoipa::path(post, path = "/v1/takedowns/batch", tag = "takedowns",
+    request_body(content = String, content_type = "application/x-ndjson", description = "One takedown request a line"),
+    responses(
+        (status = 200, description = "One answer line per input line", body = BatchAnswer, content_type = "application/x-ndjson"),
+        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an authority or admin key", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "More than 10,000 lines or 16 MiB", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn submit_batch(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    body: Body,
+) -> Result<Response, ApiError> {
+    caller.require(&[Role::Authority])?;
+    let lines = super::batch::read_lines(body).await?;
+    let shared = Arc::new((state, caller));
+    let answers = stream::iter(lines)
+        .map(move |line| {
+            let shared = Arc::clone(&shared);
+            async move { batch_line(&shared.0, &shared.1, line, lang).await }
+        })
+        .buffered(BATCH_CONCURRENCY);
+    Ok(super::batch::ndjson_response(answers))
+}
+
+async fn batch_line(
+    state: &AppState,
+    caller: &Caller,
+    line: crate::ndjson::Line,
+    lang: Lang,
+) -> BatchAnswer {
+    let rejected = |errors: Vec<BatchError>| BatchAnswer {
+        line: line.number,
+        id: None,
+        state: None,
+        errors: Some(errors),
+    };
+    let whole = |code: &str, message: String| {
+        vec![BatchError {
+            field: "body".into(),
+            code: code.into(),
+            message,
+        }]
+    };
+    let text = match &line.text {
+        Ok(text) => text,
+        Err(error) => return rejected(whole(error.code(), error.message(lang).to_owned())),
+    };
+    let input: TakedownInput = match serde_json::from_str(text) {
+        Ok(input) => input,
+        Err(e) if e.is_syntax() || e.is_eof() => {
+            return rejected(whole("malformed_json", e.to_string()))
+        }
+        Err(e) => return rejected(whole("invalid_value", e.to_string())),
+    };
+    match workflow::submit(state.store(), caller, &input, None).await {
+        Ok((takedown, _)) => BatchAnswer {
+            line: line.number,
+            id: Some(takedown.id),
+            state: Some(takedown.state),
+            errors: None,
+        },
+        Err(StepError::Invalid(errors)) => rejected(
+            errors
+                .into_iter()
+                .map(|e| BatchError {
+                    field: e.field,
+                    code: e.code.into(),
+                    message: e.message.get(lang).to_owned(),
+                })
+                .collect(),
+        ),
+        Err(error) => {
+            tracing::warn!(%error, line = line.number, "storing a batch line failed");
+            rejected(whole(
+                "unavailable",
+                lang.pick(
+                    "The data store did not answer.",
+                    "Kho dữ liệu không phản hồi.",
+                )
+                .to_owned(),
+            ))
+        }
+    }
+}
+
+/// Filters and paging of the takedown listing (newest first).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Only requests in this state.
+    pub state: Option<String>,
+    /// Only requests routed to this channel (`registry`, `operators`).
+    pub channel: Option<String>,
+    /// Only requests for this target (as given, or its canonical form).
+    pub target: Option<String>,
+    /// Page size (default 100, at most 1000).
+    pub limit: Option<usize>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A page of requests.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TakedownPage {
+    /// The requests.
+    pub takedowns: Vec<Takedown>,
+    /// Pass as `cursor` for the next page; null at the end.
+    pub next_cursor: Option<String>,
+}
+
+/// A 422 for one bad query parameter.
+pub fn bad_query(field: &str, en: &str, vi: &str) -> ApiError {
+    ApiError::invalid(vec![FieldProblem {
+        field: field.into(),
+        code: "invalid_value".into(),
+        message: Text::new(en.to_owned(), vi.to_owned()),
+    }])
+}
+
+/// Checks `limit` and `cursor`.
+pub fn paging(limit: Option<usize>, cursor: Option<&str>) -> Result<usize, ApiError> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(bad_query(
+            "limit",
+            "limit must be between 1 and 1000.",
+            "limit phải từ 1 đến 1000.",
+        ));
+    }
+    if cursor.is_some_and(|c| !is_id(c)) {
+        return Err(bad_query(
+            "cursor",
+            "Not a cursor this service gave out.",
+            "Con trỏ không do dịch vụ này cấp.",
+        ));
+    }
+    Ok(limit)
+}
+
+/// Lists requests, newest first: an authority its agency's, admin all.
+#[utoipa::path(get, path = "/v1/takedowns", tag = "takedowns", params(ListQuery),
+    responses(
+        (status = 200, description = "A page of requests", body = TakedownPage),
+        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an authority or admin key", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad filter or paging", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<TakedownPage>, ApiError> {
+    caller.require(&[Role::Authority])?;
+    let Ok(Query(query)) = query else {
+        return Err(bad_query(
+            "query",
+            "The query string is not valid.",
+            "Tham số truy vấn không hợp lệ.",
+        ));
+    };
+    let limit = paging(query.limit, query.cursor.as_deref())?;
+    let wanted_state = match query.state.as_deref() {
+        None => None,
+        Some(s) => Some(TdState::parse(s).ok_or_else(|| {
+            bad_query(
+                "state",
+                "Not a takedown state.",
+                "Không phải trạng thái hợp lệ.",
+            )
+        })?),
+    };
+    let wanted_channel = match query.channel.as_deref() {
+        None => None,
+        Some(c) => Some(Channel::parse(c).ok_or_else(|| {
+            bad_query(
+                "channel",
+                "channel is registry or operators.",
+                "channel là registry hoặc operators.",
+            )
+        })?),
+    };
+    let wanted_target = query.target.as_deref().map(|t| {
+        let mut ignored = Vec::new();
+        crate::takedown::request::parse_target(t, &mut ignored)
+            .map(|(_, value, _)| value)
+            .unwrap_or_else(|| t.trim().to_owned())
+    });
+    let index = if caller.role == Role::Admin {
+        index_for(None)
+    } else {
+        match caller.agency.as_deref() {
+            Some(agency) => index_for(Some(agency)),
+            None => {
+                return Ok(Json(TakedownPage {
+                    takedowns: Vec::new(),
+                    next_cursor: None,
+                }))
+            }
+        }
+    };
+    let (takedowns, next_cursor) = store::list(
+        state.store(),
+        &index,
+        query.cursor.as_deref(),
+        limit,
+        true,
+        |t| {
+            wanted_state.is_none_or(|s| t.state == s)
+                && wanted_channel.is_none_or(|c| t.channel == Some(c))
+                && wanted_target
+                    .as_deref()
+                    .is_none_or(|w| t.request.target_value == w || t.request.target == w)
+                && workflow::visible(&caller, t)
+        },
+    )
+    .await?;
+    Ok(Json(TakedownPage {
+        takedowns,
+        next_cursor,
+    }))
+}
+
+/// One request with its state, channel, resolution snapshot and history.
+#[utoipa::path(get, path = "/v1/takedowns/{id}", tag = "takedowns",
+    params(("id" = String, Path, description = "The request's id")),
+    responses(
+        (status = 200, description = "The request", body = Takedown),
+        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an authority or admin key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request, or another agency's", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn get_one(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Takedown>, ApiError> {
+    caller.require(&[Role::Authority])?;
+    if !is_id(&id) {
+        return Err(ApiError::not_found());
+    }
+    store::load(state.store(), &id)
+        .await?
+        .filter(|t| workflow::visible(&caller, t))
+        .map(Json)
+        .ok_or_else(ApiError::not_found)
+}
+
+/// `withdraw` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawInput {
+    /// Why (required).
+    pub reason: Option<String>,
+}
+
+/// Withdraws a request: enforcement is lifted (a block comes off the operators' list; a
+/// suspended domain gets a reinstatement task for the registry).
+#[utoipa::path(post, path = "/v1/takedowns/{id}/withdraw", tag = "takedowns", request_body = WithdrawInput,
+    params(("id" = String, Path, description = "The request's id")),
+    responses(
+        (status = 200, description = "The request in its new state", body = Takedown),
+        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an authority or admin key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request, or another agency's", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already final", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No reason", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn withdraw(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<WithdrawInput>,
+) -> Result<Json<Takedown>, ApiError> {
+    caller.require(&[Role::Authority])?;
+    if !is_id(&id) {
+        return Err(ApiError::not_found());
+    }
+    Ok(Json(
+        workflow::withdraw(state.store(), &caller, &id, input.reason.as_deref()).await?,
+    ))
+}

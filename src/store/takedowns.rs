@@ -1,0 +1,415 @@
+//! Takedown requests in Redis.
+//!
+//! A request is a hash (`request` JSON, `state`, `channel`, `agency`, `resolution`, …) with a
+//! list of history entries beside it. Ids sort by time, so the indexes are sorted sets with
+//! score 0 read by lexical range: every id, each agency's ids, and the registry's requests by
+//! state. Every write is a [`Change`] that re-checks the state it was decided on.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use redis::AsyncCommands;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use super::change::{Applied, Change};
+use super::{keys, Store};
+use crate::takedown::{Channel, HistoryEntry, State, Suspension, Takedown, TakedownRequest};
+
+/// How long an `Idempotency-Key` is remembered.
+pub const IDEMPOTENCY_TTL_SECS: u64 = 48 * 3600;
+/// Ids read per index page while listing.
+const LIST_PAGE: usize = 200;
+/// Most ids examined by one listing call; the cursor continues from there.
+const LIST_SCAN_MAX: usize = 10_000;
+
+/// Field names of the request hash.
+mod field {
+    pub const REQUEST: &str = "request";
+    pub const STATE: &str = "state";
+    pub const CHANNEL: &str = "channel";
+    pub const AGENCY: &str = "agency";
+    pub const SUBMITTED_BY: &str = "submitted_by";
+    pub const CREATED_AT: &str = "created_at";
+    pub const UPDATED_AT: &str = "updated_at";
+    pub const RESOLUTION: &str = "resolution";
+    pub const SUSPEND_DAYS: &str = "suspend_days";
+    pub const SUSPENDED_UNTIL: &str = "suspended_until";
+    pub const REGISTRY_TASK: &str = "registry_task";
+}
+
+/// The key digest of an agency's index.
+fn agency_digest(agency: &str) -> String {
+    hex::encode(&Sha256::digest(agency.as_bytes())[..12])
+}
+
+/// The index an agency's requests are listed from (`None`: every request).
+pub fn index_for(agency: Option<&str>) -> String {
+    match agency {
+        Some(agency) => keys::agency_index(&agency_digest(agency)),
+        None => keys::takedown_index(),
+    }
+}
+
+/// The idempotency record of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Idempotency {
+    /// Digest of the caller and its `Idempotency-Key`.
+    pub key_digest: String,
+    /// Digest of the canonical body.
+    pub body_digest: String,
+}
+
+/// What [`submit`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Submitted {
+    /// The request is stored and queued.
+    Created,
+    /// The idempotency key was used before: for the body with `body_digest`, creating `id`.
+    Repeat {
+        /// The id created the first time.
+        id: String,
+        /// The body digest of the first time.
+        body_digest: String,
+    },
+}
+
+fn history_json(state: State, at: DateTime<Utc>, actor: &str, reason: Option<&str>) -> String {
+    serde_json::to_string(&HistoryEntry {
+        state,
+        at,
+        actor: actor.to_owned(),
+        reason: reason.map(str::to_owned),
+    })
+    .unwrap_or_default()
+}
+
+/// Stores a new request, its history, indexes and intake queue entry, and its audit entry,
+/// in one step; with `idempotency`, only if the key was not used before.
+pub async fn submit(
+    store: &Store,
+    id: &str,
+    request: &TakedownRequest,
+    actor: &str,
+    agency: Option<&str>,
+    idempotency: Option<&Idempotency>,
+    now: DateTime<Utc>,
+) -> redis::RedisResult<Submitted> {
+    let mut change = Change::new();
+    if let Some(idem) = idempotency {
+        let key = keys::idempotency(&idem.key_digest);
+        change.require_absent(&key);
+        let record = json!({"id": id, "body": idem.body_digest}).to_string();
+        change.op(
+            "SET",
+            &key,
+            [record, "EX".into(), IDEMPOTENCY_TTL_SECS.to_string()],
+        );
+    }
+    let td = keys::takedown(id);
+    let request_json = serde_json::to_string(request).unwrap_or_default();
+    let now_text = now.to_rfc3339();
+    change.op(
+        "HSET",
+        &td,
+        [
+            field::REQUEST,
+            &request_json,
+            field::STATE,
+            State::Received.as_str(),
+            field::AGENCY,
+            agency.unwrap_or(""),
+            field::SUBMITTED_BY,
+            actor,
+            field::CREATED_AT,
+            &now_text,
+            field::UPDATED_AT,
+            &now_text,
+        ],
+    );
+    change.op(
+        "RPUSH",
+        &keys::takedown_history(id),
+        [history_json(State::Received, now, actor, None)],
+    );
+    change.op("ZADD", &keys::takedown_index(), ["0", id]);
+    if let Some(agency) = agency {
+        change.op("ZADD", &index_for(Some(agency)), ["0", id]);
+    }
+    change.op("XADD", &keys::intake_stream(), ["*", "id", id]);
+    change.audit(
+        actor,
+        "takedown.submit",
+        id,
+        agency,
+        &json!({
+            "target": request.target_value,
+            "target_type": request.target_type,
+            "category": request.category,
+            "legal_basis": request.legal_basis.document_number,
+            "evidence_sha256": request.evidence.iter().map(|e| e.sha256.as_str()).collect::<Vec<_>>(),
+        }),
+    );
+    match change.apply(store).await? {
+        Applied::Done { .. } => Ok(Submitted::Created),
+        Applied::Refused { current, .. } => {
+            let record: Value = current
+                .as_deref()
+                .and_then(|text| serde_json::from_str(text).ok())
+                .unwrap_or(Value::Null);
+            Ok(Submitted::Repeat {
+                id: record["id"].as_str().unwrap_or_default().to_owned(),
+                body_digest: record["body"].as_str().unwrap_or_default().to_owned(),
+            })
+        }
+    }
+}
+
+/// A state change to make.
+#[derive(Debug, Clone)]
+pub struct Transition<'a> {
+    /// The request.
+    pub id: &'a str,
+    /// The state the change was decided on; the change is refused if it moved.
+    pub from: State,
+    /// The states passed through, the last being the new state.
+    pub steps: Vec<State>,
+    /// Who.
+    pub actor: &'a str,
+    /// Why.
+    pub reason: Option<&'a str>,
+    /// The request's agency (for the audit entry).
+    pub agency: Option<&'a str>,
+    /// Fields to set besides state and time.
+    pub set: Vec<(&'static str, String)>,
+    /// Fields to delete.
+    pub unset: Vec<&'static str>,
+    /// Further fields that must still hold these values.
+    pub require: Vec<(&'static str, String)>,
+    /// The audit action (`takedown.route`, `takedown.decision`, …).
+    pub action: &'static str,
+    /// The audit details.
+    pub details: Value,
+    /// Queue a webhook delivery (a new registry request while the webhook is configured).
+    pub notify_registry: bool,
+    /// The end of a suspension entered, for the schedule.
+    pub suspension_ends: Option<DateTime<Utc>>,
+}
+
+/// What [`transition`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transitioned {
+    /// Done.
+    Done,
+    /// The request is no longer in the state (or condition) the change was decided on.
+    Moved,
+}
+
+/// Makes a state change with its history, index, schedule and audit updates in one step.
+pub async fn transition(
+    store: &Store,
+    t: &Transition<'_>,
+    now: DateTime<Utc>,
+) -> redis::RedisResult<Transitioned> {
+    let Some(&to) = t.steps.last() else {
+        return Ok(Transitioned::Done);
+    };
+    let td = keys::takedown(t.id);
+    let mut change = Change::new();
+    change.require_field_in(&td, field::STATE, &[t.from.as_str()]);
+    for (name, value) in &t.require {
+        change.require_field_in(&td, name, &[value.as_str()]);
+    }
+    let now_text = now.to_rfc3339();
+    let mut set: Vec<String> = vec![
+        field::STATE.into(),
+        to.as_str().into(),
+        field::UPDATED_AT.into(),
+        now_text,
+    ];
+    for (name, value) in &t.set {
+        set.push((*name).into());
+        set.push(value.clone());
+    }
+    change.op("HSET", &td, set);
+    if !t.unset.is_empty() {
+        change.op("HDEL", &td, t.unset.iter().copied());
+    }
+    change.op(
+        "RPUSH",
+        &keys::takedown_history(t.id),
+        t.steps
+            .iter()
+            .map(|s| history_json(*s, now, t.actor, t.reason)),
+    );
+    if t.from.is_registry() {
+        change.op("ZREM", &keys::registry_index(t.from.as_str()), [t.id]);
+    }
+    let task_set = t.set.iter().any(|(name, _)| *name == field::REGISTRY_TASK);
+    if to.is_registry() && (to != State::Withdrawn || task_set) {
+        change.op("ZADD", &keys::registry_index(to.as_str()), ["0", t.id]);
+    }
+    if t.from == State::Suspended {
+        change.op("ZREM", &keys::suspension_schedule(), [t.id]);
+    }
+    if let Some(ends) = t.suspension_ends {
+        let score = ends.timestamp_millis().to_string();
+        change.op("ZADD", &keys::suspension_schedule(), [score.as_str(), t.id]);
+    }
+    if t.notify_registry {
+        let score = now.timestamp_millis().to_string();
+        change.op("ZADD", &keys::webhook_due(), [score.as_str(), t.id]);
+    }
+    let mut details = t.details.clone();
+    if let Value::Object(map) = &mut details {
+        map.insert("from".into(), json!(t.from));
+        map.insert("to".into(), json!(to));
+        if let Some(reason) = t.reason {
+            map.insert("reason".into(), json!(reason));
+        }
+    }
+    change.audit(t.actor, t.action, t.id, t.agency, &details);
+    Ok(match change.apply(store).await? {
+        Applied::Done { .. } => Transitioned::Done,
+        Applied::Refused { .. } => Transitioned::Moved,
+    })
+}
+
+/// Field helpers for [`Transition::set`] and [`Transition::require`].
+pub mod fields {
+    use super::field;
+    /// The channel field.
+    pub const CHANNEL: &str = field::CHANNEL;
+    /// The resolution snapshot field.
+    pub const RESOLUTION: &str = field::RESOLUTION;
+    /// Suspension length in days.
+    pub const SUSPEND_DAYS: &str = field::SUSPEND_DAYS;
+    /// Suspension end (RFC 3339).
+    pub const SUSPENDED_UNTIL: &str = field::SUSPENDED_UNTIL;
+    /// Registry work left (`reinstate`).
+    pub const REGISTRY_TASK: &str = field::REGISTRY_TASK;
+}
+
+fn parse_takedown(
+    id: &str,
+    hash: &HashMap<String, String>,
+    history: &[String],
+) -> Option<Takedown> {
+    let get = |name: &str| hash.get(name).map(String::as_str).filter(|v| !v.is_empty());
+    let time = |name: &str| {
+        get(name)
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc))
+    };
+    let request: TakedownRequest = serde_json::from_str(get(field::REQUEST)?).ok()?;
+    let suspension = match (get(field::SUSPEND_DAYS), time(field::SUSPENDED_UNTIL)) {
+        (Some(days), Some(ends_at)) => Some(Suspension {
+            days: days.parse().ok()?,
+            ends_at,
+        }),
+        _ => None,
+    };
+    Some(Takedown {
+        id: id.to_owned(),
+        state: State::parse(get(field::STATE)?)?,
+        channel: get(field::CHANNEL).and_then(Channel::parse),
+        agency: get(field::AGENCY).map(str::to_owned),
+        submitted_by: get(field::SUBMITTED_BY).unwrap_or_default().to_owned(),
+        request,
+        resolution: get(field::RESOLUTION).and_then(|r| serde_json::from_str(r).ok()),
+        suspension,
+        registry_task: get(field::REGISTRY_TASK).map(str::to_owned),
+        history: history
+            .iter()
+            .filter_map(|h| serde_json::from_str(h).ok())
+            .collect(),
+        created_at: time(field::CREATED_AT)?,
+        updated_at: time(field::UPDATED_AT)?,
+    })
+}
+
+/// Loads requests by id, in order; missing ones are left out.
+pub async fn load_many(store: &Store, ids: &[String]) -> redis::RedisResult<Vec<Takedown>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut pipe = redis::pipe();
+    for id in ids {
+        pipe.hgetall(keys::takedown(id))
+            .lrange(keys::takedown_history(id), 0, -1);
+    }
+    let mut conn = store.conn();
+    let replies: Vec<(HashMap<String, String>, Vec<String>)> = {
+        let flat: Vec<redis::Value> = pipe.query_async(&mut conn).await?;
+        let mut out = Vec::with_capacity(ids.len());
+        let mut it = flat.into_iter();
+        while let (Some(hash), Some(history)) = (it.next(), it.next()) {
+            out.push((
+                redis::from_redis_value(&hash)?,
+                redis::from_redis_value(&history)?,
+            ));
+        }
+        out
+    };
+    Ok(ids
+        .iter()
+        .zip(replies)
+        .filter_map(|(id, (hash, history))| parse_takedown(id, &hash, &history))
+        .collect())
+}
+
+/// Loads one request.
+pub async fn load(store: &Store, id: &str) -> redis::RedisResult<Option<Takedown>> {
+    Ok(load_many(store, &[id.to_owned()]).await?.pop())
+}
+
+/// Requests from the lexical index `index` after `cursor` (exclusive), newest first when
+/// `newest_first`, keeping those `keep` accepts, until `limit` are found. Returns them and the
+/// cursor to continue from when more may follow.
+pub async fn list(
+    store: &Store,
+    index: &str,
+    cursor: Option<&str>,
+    limit: usize,
+    newest_first: bool,
+    keep: impl Fn(&Takedown) -> bool,
+) -> redis::RedisResult<(Vec<Takedown>, Option<String>)> {
+    let mut conn = store.conn();
+    let mut after = cursor.map(str::to_owned);
+    let mut found = Vec::new();
+    let mut scanned = 0;
+    loop {
+        let bound = after
+            .as_deref()
+            .map(|c| format!("({c}"))
+            .unwrap_or_else(|| if newest_first { "+" } else { "-" }.to_owned());
+        let ids: Vec<String> = if newest_first {
+            conn.zrevrangebylex_limit(index, &bound, "-", 0, LIST_PAGE as isize)
+                .await?
+        } else {
+            conn.zrangebylex_limit(index, &bound, "+", 0, LIST_PAGE as isize)
+                .await?
+        };
+        let full_page = ids.len() == LIST_PAGE;
+        for takedown in load_many(store, &ids).await? {
+            scanned += 1;
+            let id = takedown.id.clone();
+            if keep(&takedown) {
+                found.push(takedown);
+                if found.len() == limit {
+                    return Ok((found, Some(id)));
+                }
+            }
+            after = Some(id);
+        }
+        if let Some(last) = ids.last() {
+            after = Some(last.clone());
+        }
+        if !full_page {
+            return Ok((found, None));
+        }
+        if scanned >= LIST_SCAN_MAX {
+            return Ok((found, after));
+        }
+    }
+}
