@@ -107,7 +107,11 @@ async fn malformed_json_is_400_and_wrong_types_are_422() {
 
 #[tokio::test]
 async fn a_body_over_the_limit_is_413() {
-    let app = TestApp::spawn_with(Settings { body_limit: 1024 }).await;
+    let app = TestApp::spawn_with(Settings {
+        body_limit: 1024,
+        ..Settings::default()
+    })
+    .await;
     let big = json!({"code": "x".repeat(4000)});
     app.post_as(Role::Platform, CHECK, &big)
         .send()
