@@ -64,3 +64,12 @@ pub async fn track(request: Request, next: Next) -> Response {
         .record(started.elapsed().as_secs_f64());
     response
 }
+
+/// Sets the queue gauges: intake depth, entries pending acknowledgement, dead letters and
+/// webhook deliveries waiting (read from Redis at scrape time).
+pub fn record_queue(figures: &crate::store::queue::QueueFigures) {
+    metrics::gauge!("originguard_queue_depth", "queue" => "intake").set(figures.intake as f64);
+    metrics::gauge!("originguard_queue_pending", "queue" => "intake").set(figures.pending as f64);
+    metrics::gauge!("originguard_dead_letters").set(figures.dead as f64);
+    metrics::gauge!("originguard_webhook_due").set(figures.webhook_due as f64);
+}

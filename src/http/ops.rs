@@ -57,6 +57,10 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiEr
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    match crate::store::queue::figures(state.store()).await {
+        Ok(figures) => super::metrics::record_queue(&figures),
+        Err(error) => tracing::warn!(%error, "cannot read the queue figures for /metrics"),
+    }
     (
         [(
             header::CONTENT_TYPE,
