@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Takedown intake under load, beside redis-benchmark XADD on the same Redis in the same run.
+# Loopback only: the service's resolver points at a loopback port, and its workers are off
+# (ORIGINGUARD_NO_WORKERS) so that what is measured is intake alone.
+#
+#   bash benches/takedowns.sh                 # 10 s of wrk, 32 connections
+#   DURATION=5 CONNECTIONS=64 bash benches/takedowns.sh
+#
+# Needs: wrk, curl, redis-server, redis-benchmark, python3. BENCHMARKS.md records the numbers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-10}
+CONNECTIONS=${CONNECTIONS:-32}
+XADD_REQUESTS=${XADD_REQUESTS:-200000}
+
+cargo build --release --quiet
+BIN=$PWD/target/release/originguard
+WORK=$(mktemp -d /tmp/og-td.XXXXXX)
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+BASE=http://127.0.0.1:$PORT
+
+cleanup() {
+  [ -n "${SERVICE:-}" ] && kill "$SERVICE" 2>/dev/null && wait "$SERVICE" 2>/dev/null
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+out=$("$BIN" keys new --role authority --name load-authority --agency "Cục QLTT Hà Nội")
+SECRET=$(printf '%s\n' "$out" | sed -n '2s/^# //p')
+printf '%s\n' "$out" | grep -v '^#' > "$WORK/keys.toml"
+
+(cd "$WORK" && ORIGINGUARD_NAMESERVERS=127.0.0.1:9 ORIGINGUARD_NO_WORKERS=true ORIGINGUARD_NO_SAMPLE_DATA=true \
+  ORIGINGUARD_KEYS_FILE="$WORK/keys.toml" ORIGINGUARD_LISTEN=127.0.0.1:$PORT \
+  RUST_LOG=warn "$BIN" serve > "$WORK/service.log" 2>&1) &
+SERVICE=$!
+for _ in $(seq 1 200); do
+  curl -sf "$BASE/readyz" > /dev/null && break
+  sleep 0.05
+done
+SOCKET=$WORK/data/redis/redis.sock
+[ -S "$SOCKET" ] || { echo "no managed Redis socket at $SOCKET" >&2; cat "$WORK/service.log" >&2; exit 1; }
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "redis: $(redis-server --version | awk '{print $3}'), AOF appendfsync $(redis-cli -s "$SOCKET" config get appendfsync | tail -1)"
+
+printf 'local key = "%s"\n' "$SECRET" > "$WORK/submit.lua"
+cat >> "$WORK/submit.lua" <<'EOF_LUA'
+local i = 0
+local template = '{"target":"shop%d.example.com","category":"counterfeit",' ..
+  '"legal_basis":{"document_number":"123/QĐ-QLTT","issued_on":"2026-11-02","issuer":"Cục QLTT Hà Nội"},' ..
+  '"evidence":[{"url":"https://shop%d.example.com/p/1","sha256":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",' ..
+  '"captured_at":"2026-11-01T08:00:00Z","description":"listing"}],"requested_action":"block"}'
+request = function()
+  i = i + 1
+  return wrk.format("POST", "/v1/takedowns",
+    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. key},
+    string.format(template, i, i))
+end
+local accepted, other = 0, 0
+response = function(status)
+  if status == 202 then accepted = accepted + 1 else other = other + 1 end
+end
+done = function(summary, latency)
+  io.write(string.format("takedown intake: %.0f accepted/s, p50 %.2f ms, p99 %.2f ms, non-202 answers %d\n",
+    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000, summary.errors.status))
+end
+EOF_LUA
+wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/submit.lua" "$BASE" > "$WORK/wrk.txt"
+grep '^takedown intake' "$WORK/wrk.txt"
+stored=$(redis-cli -s "$SOCKET" zcard 'og:{enforce}:index:all')
+queued=$(redis-cli -s "$SOCKET" xlen 'og:{enforce}:queue:intake')
+echo "stored requests: $stored, queued: $queued, audit entries: $(redis-cli -s "$SOCKET" xlen 'og:{enforce}:audit:log')"
+redis-cli -s "$SOCKET" info commandstats | tr -d '\r' | grep -E '^cmdstat_(evalsha|hgetall|lrange|xadd):' \
+  | sed -E 's/^cmdstat_([a-z]+):calls=([0-9]+),usec=[0-9]+,usec_per_call=([0-9.]+).*/redis time per call: \1 \3 µs (\2 calls)/'
+echo "service rss: $(awk '/VmRSS/ {print $2}' "/proc/$(pgrep -f "target/release/originguard serve" -n)/status") KiB"
+
+# The same Redis, XADD alone, same client concurrency.
+redis-benchmark -s "$SOCKET" -n "$XADD_REQUESTS" -c "$CONNECTIONS" -q XADD og:bench:xadd '*' id td_000000000000000000000000 \
+  | tr '\r' '\n' | grep -a 'XADD' | tail -1 | sed 's/^/redis-benchmark: /'
+redis-cli -s "$SOCKET" del og:bench:xadd > /dev/null
