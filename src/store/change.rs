@@ -125,6 +125,15 @@ impl Change {
         self
     }
 
+    /// Increments the counter `key` and names the new value: an argument of a later
+    /// [`Change::op`] equal to the returned placeholder is replaced by it.
+    pub fn counter(&mut self, key: &str, name: &str) -> String {
+        let placeholder = format!("\u{0}{name}");
+        let k = self.key(key);
+        self.ops.push(json!(["COUNTER", k, placeholder.clone()]));
+        placeholder
+    }
+
     /// Adds an audit entry.
     pub fn audit(
         &mut self,

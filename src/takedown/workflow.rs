@@ -91,9 +91,26 @@ pub async fn submit(
     .await?
     {
         Submitted::Created => {
-            let takedown = takedowns::load(store, &id)
-                .await?
-                .ok_or(StepError::NotFound)?;
+            // Exactly what was written; no need to read it back.
+            let takedown = Takedown {
+                id,
+                state: State::Received,
+                channel: None,
+                agency: caller.agency.clone(),
+                submitted_by: caller.name.clone(),
+                request,
+                resolution: None,
+                suspension: None,
+                registry_task: None,
+                history: vec![super::HistoryEntry {
+                    state: State::Received,
+                    at: now,
+                    actor: caller.name.clone(),
+                    reason: None,
+                }],
+                created_at: now,
+                updated_at: now,
+            };
             Ok((takedown, true))
         }
         Submitted::Repeat { id, body_digest } => {

@@ -4,7 +4,7 @@
 --   checks: ["absent", k] (string key k does not exist), ["field_in", k, field, v1, v2, ...]
 --           (HGET k field is one of the values; "" stands for a missing field);
 --           the first that fails ends the script: {index, current value or nil}.
---   ops:    [COMMAND, k, arg, ...] run in order, with KEYS[k] as the key.
+--   ops:    [COMMAND, k, arg, ...] run in order, with KEYS[k] as the key; see COUNTER below.
 --   audits: entry JSON objects without `seq`; each is stored as {"seq":N,...} with
 --           hash = sha256(prev_hash .. stored text), and the head moves on.
 -- Answers {0, last audit seq}.
@@ -28,11 +28,23 @@ end
 local allowed = { HSET = true, HDEL = true, RPUSH = true, ZADD = true, ZREM = true, XADD = true,
                   SET = true, DEL = true, SADD = true, SREM = true, HINCRBY = true,
                   XACK = true, XDEL = true }
+-- ["COUNTER", k, name] increments KEYS[k] and names the result: a later argument equal to
+-- name is replaced by it (names start with a NUL byte, which no input text can hold).
+local counters = {}
 for _, op in ipairs(spec.ops) do
-  if not allowed[op[1]] then
+  if op[1] == 'COUNTER' then
+    counters[op[3]] = redis.call('INCR', KEYS[op[2]])
+  elseif not allowed[op[1]] then
     return redis.error_reply('command not allowed in a change: ' .. tostring(op[1]))
+  else
+    local args = {}
+    for j = 3, #op do
+      local arg = op[j]
+      if counters[arg] then arg = counters[arg] end
+      args[#args + 1] = arg
+    end
+    redis.call(op[1], KEYS[op[2]], unpack(args))
   end
-  redis.call(op[1], KEYS[op[2]], unpack(op, 3))
 end
 local seq = tonumber(redis.call('HGET', KEYS[2], 'seq') or '0')
 local prev = redis.call('HGET', KEYS[2], 'hash') or string.rep('0', 64)
