@@ -116,6 +116,7 @@ impl AppState {
         (name = "audit", description = "The hash-chained audit log (admin; authority for its own agency)"),
         (name = "resolution", description = "Infrastructure behind shops: DNS, addresses, TLS (platform, authority, registry, admin)"),
         (name = "takedowns", description = "Takedown requests (authority, admin; an authority sees its agency's)"),
+        (name = "blocklist", description = "The operators' blocklist: deltas, full lists, RPZ, acknowledgements, compliance (operator; read also authority, admin)"),
         (name = "registry", description = "The registry's (VNNIC's) queue and decisions (registry, admin)"),
     )
 )]
@@ -151,6 +152,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(http::takedowns::routes())
         .merge(http::registry::routes())
         .merge(http::queue::routes())
+        .merge(http::blocklist::routes())
 }
 
 /// The OpenAPI document generated from the code.

@@ -165,6 +165,20 @@ pub struct TakedownArgs {
     /// Do not peek at the target's TLS certificate when resolving a takedown target.
     #[arg(long, env = "ORIGINGUARD_TAKEDOWN_NO_TLS", default_value_t = false)]
     pub no_tls_peek: bool,
+    /// Blocklist changes kept in the log; an operator asking `since` an older version gets the full list.
+    #[arg(
+        long,
+        env = "ORIGINGUARD_BLOCKLIST_RETENTION",
+        default_value_t = 100_000
+    )]
+    pub blocklist_retention: u64,
+    /// Seconds operators have to apply a blocklist addition (compliance deadline).
+    #[arg(
+        long,
+        env = "ORIGINGUARD_OPERATOR_DEADLINE_SECS",
+        default_value_t = 86_400
+    )]
+    pub operator_deadline_secs: u64,
     /// The registry's webhook: each new registry request is POSTed there, signed.
     #[arg(long, env = "ORIGINGUARD_REGISTRY_WEBHOOK_URL")]
     pub registry_webhook_url: Option<String>,

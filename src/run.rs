@@ -244,6 +244,8 @@ pub fn takedown_settings(args: &TakedownArgs) -> anyhow::Result<TakedownSettings
         max_suspend_days: args.max_suspend_days.max(1),
         webhook_enabled: args.registry_webhook_url.is_some(),
         resolve_tls: !args.no_tls_peek,
+        blocklist_retention: args.blocklist_retention.max(1),
+        operator_deadline: Duration::from_secs(args.operator_deadline_secs),
     })
 }
 

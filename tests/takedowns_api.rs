@@ -6,82 +6,13 @@ mod common;
 
 use std::time::Duration;
 
-use common::{dns_server, eventually, test_network, Answer, TestApp};
-use originguard::app::Settings;
+use common::takedowns::{self, app, get, request, submit, wait_for, WAIT};
+use common::{dns_server, eventually, Answer, TestApp};
 use originguard::auth::{new_key_stanza, Caller, Role};
-use originguard::takedown::TakedownSettings;
-use originguard::worker::WorkerConfig;
 use serde_json::{json, Value};
 
-const WAIT: Duration = Duration::from_secs(30);
-
-fn takedown_settings(day: Duration) -> TakedownSettings {
-    TakedownSettings {
-        suspension_day: day,
-        resolve_tls: false,
-        ..TakedownSettings::default()
-    }
-}
-
-/// An app with workers whose suspension "day" lasts `day`, resolving against the fixture
-/// zones.
 async fn app_with_day(day: Duration) -> (TestApp, dns_server::DnsServer) {
-    let dns = dns_server::start().await;
-    let settings = Settings {
-        takedowns: takedown_settings(day),
-        ..Settings::default()
-    };
-    let mut workers = WorkerConfig::new(takedown_settings(day));
-    workers.poll_interval = Duration::from_millis(50);
-    workers.visibility_timeout = Duration::from_secs(5);
-    let app = TestApp::spawn_full(settings, test_network(vec![dns.addr]), Some(workers)).await;
-    (app, dns)
-}
-
-async fn app() -> (TestApp, dns_server::DnsServer) {
-    app_with_day(Duration::from_secs(86_400)).await
-}
-
-fn request(target: &str) -> Value {
-    json!({
-        "target": target,
-        "category": "counterfeit",
-        "legal_basis": {"document_number": "123/QĐ-QLTT", "issued_on": "2026-11-02", "issuer": "Cục QLTT Hà Nội"},
-        "evidence": [{
-            "url": format!("https://{}/p/1", target.trim_start_matches("https://")),
-            "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-            "captured_at": "2026-11-01T08:00:00Z",
-            "description": "Listing of fake shoes"
-        }],
-        "notes": "Repeat offender"
-    })
-}
-
-async fn submit(app: &TestApp, body: &Value) -> Value {
-    let answer = app
-        .post_as(Role::Authority, "/v1/takedowns", body)
-        .send()
-        .await;
-    assert_eq!(answer.status, 202, "{}", answer.text);
-    assert_eq!(answer.json["state"], "received", "{}", answer.text);
-    answer.json
-}
-
-async fn get(app: &TestApp, role: Role, id: &str) -> Answer {
-    app.get_as(role, &format!("/v1/takedowns/{id}"))
-        .send()
-        .await
-}
-
-/// Waits until the request is in `state`; returns it.
-async fn wait_for(app: &TestApp, id: &str, state: &str) -> Value {
-    let reached = eventually(WAIT, || async {
-        get(app, Role::Admin, id).await.json["state"] == state
-    })
-    .await;
-    let last = get(app, Role::Admin, id).await.json;
-    assert!(reached, "never reached {state}: {last}");
-    last
+    takedowns::app_with(takedowns::settings(day)).await
 }
 
 fn history_states(takedown: &Value) -> Vec<String> {

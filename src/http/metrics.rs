@@ -73,3 +73,19 @@ pub fn record_queue(figures: &crate::store::queue::QueueFigures) {
     metrics::gauge!("originguard_dead_letters").set(figures.dead as f64);
     metrics::gauge!("originguard_webhook_due").set(figures.webhook_due as f64);
 }
+
+/// Sets the blocklist gauges: current version, active entries by type, and each operator's
+/// lag in versions behind its last acknowledgement.
+pub async fn record_blocklist(store: &crate::store::Store) -> redis::RedisResult<()> {
+    use crate::store::blocklist;
+    let version = blocklist::version(store).await?;
+    metrics::gauge!("originguard_blocklist_version").set(version as f64);
+    for (kind, count) in blocklist::counts(store).await? {
+        metrics::gauge!("originguard_blocklist_entries", "type" => kind).set(count as f64);
+    }
+    for (operator, ack) in blocklist::acks(store).await? {
+        metrics::gauge!("originguard_operator_lag_versions", "operator" => operator)
+            .set(version.saturating_sub(ack.version) as f64);
+    }
+    Ok(())
+}

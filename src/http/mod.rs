@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod batch;
+pub mod blocklist;
 pub mod claims;
 pub mod extract;
 pub mod metrics;

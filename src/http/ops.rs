@@ -61,6 +61,9 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         Ok(figures) => super::metrics::record_queue(&figures),
         Err(error) => tracing::warn!(%error, "cannot read the queue figures for /metrics"),
     }
+    if let Err(error) = super::metrics::record_blocklist(state.store()).await {
+        tracing::warn!(%error, "cannot read the blocklist figures for /metrics");
+    }
     (
         [(
             header::CONTENT_TYPE,

@@ -70,6 +70,10 @@ impl From<StepError> for ApiError {
             StepError::Invalid(errors) => {
                 ApiError::invalid(errors.into_iter().map(FieldProblem::from).collect())
             }
+            StepError::Busy => ApiError::conflict(Text::fixed(
+                "The blocklist entry kept changing; try again.",
+                "Mục trong danh sách chặn liên tục thay đổi; hãy thử lại.",
+            )),
             StepError::Redis(error) => ApiError::from(error),
         }
     }
@@ -451,6 +455,13 @@ pub async fn withdraw(
         return Err(ApiError::not_found());
     }
     Ok(Json(
-        workflow::withdraw(state.store(), &caller, &id, input.reason.as_deref()).await?,
+        workflow::withdraw(
+            state.store(),
+            &state.settings().takedowns,
+            &caller,
+            &id,
+            input.reason.as_deref(),
+        )
+        .await?,
     ))
 }

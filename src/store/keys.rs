@@ -114,3 +114,53 @@ pub fn webhook_due() -> String {
 pub fn webhook_attempts() -> String {
     format!("{ENFORCE}:webhook:attempts")
 }
+
+/// The blocklist's current version (a counter).
+pub fn blocklist_version() -> String {
+    format!("{ENFORCE}:bl:version")
+}
+
+/// The blocklist's change log: a stream whose entry ids are the versions (`<version>-0`).
+pub fn blocklist_log() -> String {
+    format!("{ENFORCE}:bl:log")
+}
+
+/// Active entries by value (hash of entry JSON).
+pub fn blocklist_active() -> String {
+    format!("{ENFORCE}:bl:active")
+}
+
+/// The version that added each active value (hash).
+pub fn blocklist_added() -> String {
+    format!("{ENFORCE}:bl:added")
+}
+
+/// Active values in byte-wise order (sorted set, score 0, member `value\tflag`).
+pub fn blocklist_sorted() -> String {
+    format!("{ENFORCE}:bl:sorted")
+}
+
+/// The takedown ids holding each value on the list (hash of comma-separated ids).
+pub fn blocklist_holders() -> String {
+    format!("{ENFORCE}:bl:holders")
+}
+
+/// Active entries by type (hash of counts).
+pub fn blocklist_types() -> String {
+    format!("{ENFORCE}:bl:types")
+}
+
+/// Prefix of the copies of [`blocklist_sorted`] taken for full answers, by version.
+pub fn blocklist_snapshot_prefix() -> String {
+    format!("{ENFORCE}:bl:snapshot:")
+}
+
+/// The checksum of the newest version computed so far (hash: `version`, `sha256`).
+pub fn blocklist_checksum() -> String {
+    format!("{ENFORCE}:bl:checksum")
+}
+
+/// Each operator's last acknowledgement (hash of JSON `{version, at}`).
+pub fn blocklist_acks() -> String {
+    format!("{ENFORCE}:bl:acks")
+}

@@ -6,6 +6,7 @@
 //! is visible in one place.
 
 pub mod audit;
+pub mod blocklist;
 pub mod change;
 pub mod claims;
 pub mod keys;
@@ -43,6 +44,8 @@ pub enum StoreError {
 pub struct Store {
     conn: ConnectionManager,
     client: redis::Client,
+    /// The task that makes this store's [`change::Change`]s, shared by its clones.
+    appender: change::Appender,
 }
 
 impl std::fmt::Debug for Store {
@@ -67,7 +70,11 @@ impl Store {
         let conn = ConnectionManager::new_with_config(client.clone(), config)
             .await
             .map_err(connect_error)?;
-        Ok(Store { conn, client })
+        Ok(Store {
+            conn,
+            client,
+            appender: change::Appender::default(),
+        })
     }
 
     /// The shared multiplexed connection.

@@ -194,6 +194,33 @@ pub struct Transition<'a> {
     pub notify_registry: bool,
     /// The end of a suspension entered, for the schedule.
     pub suspension_ends: Option<DateTime<Utc>>,
+    /// What changes on the operators' blocklist with this step.
+    pub blocklist: Option<BlocklistEdit>,
+}
+
+/// A blocklist change made together with a state change, given the holders read before.
+#[derive(Debug, Clone)]
+pub enum BlocklistEdit {
+    /// The takedown puts its entry on the list.
+    Add {
+        /// The entry.
+        entry: crate::takedown::blocklist::Entry,
+        /// The value's holders when the step was decided.
+        holders_before: String,
+        /// Log retention.
+        retention: u64,
+    },
+    /// The takedown's hold on the value ends.
+    Remove {
+        /// The value.
+        value: String,
+        /// The value's holders when the step was decided.
+        holders_before: String,
+        /// The active entry, if any.
+        entry: Option<crate::takedown::blocklist::Entry>,
+        /// Log retention.
+        retention: u64,
+    },
 }
 
 /// What [`transition`] found.
@@ -203,6 +230,8 @@ pub enum Transitioned {
     Done,
     /// The request is no longer in the state (or condition) the change was decided on.
     Moved,
+    /// The blocklist holders of the value changed meanwhile: decide again.
+    HoldersMoved,
 }
 
 /// Makes a state change with its history, index, schedule and audit updates in one step.
@@ -268,9 +297,34 @@ pub async fn transition(
             map.insert("reason".into(), json!(reason));
         }
     }
+    let holders_check = match &t.blocklist {
+        None => None,
+        Some(BlocklistEdit::Add {
+            entry,
+            holders_before,
+            retention,
+        }) => super::blocklist::add(&mut change, entry, holders_before, *retention, now),
+        Some(BlocklistEdit::Remove {
+            value,
+            holders_before,
+            entry,
+            retention,
+        }) => super::blocklist::remove(
+            &mut change,
+            value,
+            t.id,
+            holders_before,
+            entry.as_ref(),
+            *retention,
+            now,
+        ),
+    };
     change.audit(t.actor, t.action, t.id, t.agency, &details);
     Ok(match change.apply(store).await? {
         Applied::Done { .. } => Transitioned::Done,
+        Applied::Refused { index, .. } if Some(index) == holders_check => {
+            Transitioned::HoldersMoved
+        }
         Applied::Refused { .. } => Transitioned::Moved,
     })
 }

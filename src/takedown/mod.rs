@@ -6,6 +6,7 @@
 //! atomically. A step that finds the state moved on writes nothing, which is what makes a
 //! redelivered queue entry harmless.
 
+pub mod blocklist;
 pub mod request;
 pub mod state;
 pub mod workflow;
@@ -112,6 +113,10 @@ pub struct TakedownSettings {
     pub webhook_enabled: bool,
     /// Peek at the target's TLS certificate when resolving it.
     pub resolve_tls: bool,
+    /// Blocklist changes kept in the log (older `since` values get a full answer).
+    pub blocklist_retention: u64,
+    /// How long operators have to apply an addition before it counts against them.
+    pub operator_deadline: Duration,
 }
 
 impl Default for TakedownSettings {
@@ -121,6 +126,8 @@ impl Default for TakedownSettings {
             max_suspend_days: 90,
             webhook_enabled: false,
             resolve_tls: true,
+            blocklist_retention: 100_000,
+            operator_deadline: Duration::from_secs(24 * 3600),
         }
     }
 }

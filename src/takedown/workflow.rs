@@ -8,13 +8,17 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
+use super::blocklist;
 use super::request::{FieldError, RequestedAction, TargetType};
 use super::state::{next, Event, State};
 use super::{new_id, Channel, Takedown, TakedownInput, TakedownSettings};
 use crate::auth::Caller;
 use crate::i18n::Text;
 use crate::network::resolve::{resolve_one, NetworkContext, ResolveOptions};
-use crate::store::takedowns::{self, fields, Idempotency, Submitted, Transition, Transitioned};
+use crate::store::blocklist as store_blocklist;
+use crate::store::takedowns::{
+    self, fields, BlocklistEdit, Idempotency, Submitted, Transition, Transitioned,
+};
 use crate::store::Store;
 
 /// Longest a worker spends resolving one target.
@@ -38,6 +42,9 @@ pub enum StepError {
     /// Bad fields.
     #[error("invalid request")]
     Invalid(Vec<FieldError>),
+    /// The blocklist value kept changing under the step; try again.
+    #[error("the blocklist entry kept changing; try again")]
+    Busy,
     /// Redis failed.
     #[error(transparent)]
     Redis(#[from] redis::RedisError),
@@ -171,7 +178,7 @@ pub async fn route(
     };
     let mut steps = vec![State::Routed];
     steps.extend(next(State::Routed, event));
-    let transition = Transition {
+    let mut transition = Transition {
         id,
         from: State::Received,
         steps,
@@ -188,12 +195,35 @@ pub async fn route(
         details: json!({"channel": channel, "target": request.target_value}),
         notify_registry: channel == Channel::Registry && settings.webhook_enabled,
         suspension_ends: None,
+        blocklist: None,
     };
-    match takedowns::transition(store, &transition, Utc::now()).await? {
-        Transitioned::Done => Ok(Routed::Now(channel)),
-        Transitioned::Moved => Ok(Routed::AlreadyHandled),
+    let registrable = match crate::network::names::Target::parse(&request.target) {
+        Ok(crate::network::names::Target::Domain { name, .. }) => {
+            name.registrable_domain().map(|d| d.as_str().to_owned())
+        }
+        _ => None,
+    };
+    for _ in 0..HOLDER_ATTEMPTS {
+        if channel == Channel::Operators {
+            let entry = blocklist::entry_for(id, request, registrable.as_deref());
+            let (holders_before, _) = store_blocklist::holders(store, &entry.value).await?;
+            transition.blocklist = Some(BlocklistEdit::Add {
+                entry,
+                holders_before,
+                retention: settings.blocklist_retention,
+            });
+        }
+        match takedowns::transition(store, &transition, Utc::now()).await? {
+            Transitioned::Done => return Ok(Routed::Now(channel)),
+            Transitioned::Moved => return Ok(Routed::AlreadyHandled),
+            Transitioned::HoldersMoved => continue,
+        }
     }
+    Err(StepError::Busy)
 }
+
+/// Attempts at a step whose blocklist value other takedowns keep changing.
+const HOLDER_ATTEMPTS: usize = 20;
 
 /// The registry's decision on a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
@@ -306,6 +336,7 @@ pub async fn decide(
         details: json!({"decision": format!("{:?}", input.decision).to_lowercase()}),
         notify_registry: false,
         suspension_ends: None,
+        blocklist: None,
     };
     if takedown.state == State::Withdrawn {
         // Only the reinstatement a withdrawn suspension left behind.
@@ -343,6 +374,7 @@ async fn apply(
         Transitioned::Moved => Err(StepError::Conflict {
             state: takedown.state,
         }),
+        Transitioned::HoldersMoved => Err(StepError::Busy),
     }
 }
 
@@ -350,6 +382,7 @@ async fn apply(
 /// leaves the registry a reinstatement task, anything earlier is simply withdrawn.
 pub async fn withdraw(
     store: &Store,
+    settings: &TakedownSettings,
     caller: &Caller,
     id: &str,
     reason_text: Option<&str>,
@@ -376,13 +409,31 @@ pub async fn withdraw(
         details: json!({}),
         notify_registry: false,
         suspension_ends: None,
+        blocklist: None,
     };
     if takedown.state == State::Suspended {
         transition
             .set
             .push((fields::REGISTRY_TASK, "reinstate".into()));
     }
-    apply(store, &transition, Utc::now()).await
+    if takedown.state != State::Blocked {
+        return apply(store, &transition, Utc::now()).await;
+    }
+    let value = takedown.request.target_value.clone();
+    for _ in 0..HOLDER_ATTEMPTS {
+        let (holders_before, entry) = store_blocklist::holders(store, &value).await?;
+        transition.blocklist = Some(BlocklistEdit::Remove {
+            value: value.clone(),
+            holders_before,
+            entry,
+            retention: settings.blocklist_retention,
+        });
+        match apply(store, &transition, Utc::now()).await {
+            Err(StepError::Busy) => continue,
+            other => return other,
+        }
+    }
+    Err(StepError::Busy)
 }
 
 /// Ends one suspension whose time is up: revoked when the authority asked for revocation,
@@ -427,6 +478,7 @@ pub async fn end_suspension(
         details: json!({"ended_at": suspension.ends_at}),
         notify_registry: false,
         suspension_ends: None,
+        blocklist: None,
     };
     Ok(takedowns::transition(store, &transition, now).await? == Transitioned::Done)
 }

@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::network::resolve::NetworkContext;
 use crate::store::queue::{self, Delivery};
-use crate::store::{keys, takedowns, Store};
+use crate::store::{blocklist, keys, takedowns, Store};
 use crate::takedown::workflow::{self, Routed};
 use crate::takedown::{State, TakedownSettings};
 use webhook::WebhookConfig;
@@ -96,6 +96,7 @@ pub async fn run(
         worker.reclaimer(&shutdown),
         worker.scheduler(&shutdown),
         worker.webhook(&shutdown),
+        worker.publisher(&shutdown),
     );
     tracing::info!("workers stopped");
 }
@@ -226,6 +227,33 @@ impl Worker {
                         tracing::warn!(%error, takedown = %id, "ending a suspension failed")
                     }
                 }
+            }
+        }
+    }
+
+    /// Computes the checksum of each new blocklist version, so deltas never wait for it.
+    async fn publisher(&self, shutdown: &CancellationToken) {
+        let mut published = None;
+        while !shutdown.is_cancelled() {
+            pause(shutdown, self.config.poll_interval).await;
+            let version = match blocklist::version(&self.store).await {
+                Ok(version) => version,
+                Err(error) => {
+                    tracing::warn!(%error, "reading the blocklist version failed");
+                    continue;
+                }
+            };
+            if published == Some(version) {
+                continue;
+            }
+            let computed = async {
+                let (version, snapshot) = blocklist::snapshot(&self.store).await?;
+                blocklist::checksum(&self.store, version, &snapshot).await?;
+                Ok::<u64, redis::RedisError>(version)
+            };
+            match computed.await {
+                Ok(version) => published = Some(version),
+                Err(error) => tracing::warn!(%error, "computing the blocklist checksum failed"),
             }
         }
     }

@@ -1,0 +1,449 @@
+//! The operators' blocklist in Redis.
+//!
+//! - a version counter, and a change log stream whose entry ids are the versions, trimmed to
+//!   the configured retention;
+//! - the active entries (hash by value), the version that added each, and the values in
+//!   byte-wise order (a lexical sorted set whose members are `value\tflag`, `flag` being `s`
+//!   when subdomains are blocked: the tab sorts below every character a value can hold, so
+//!   the order is the values' order);
+//! - the takedowns holding each value: a value stays on the list while any of them is
+//!   blocked; adding and removing check the holders they were decided on, so two takedowns
+//!   of the same value never race.
+//!
+//! Additions and removals are operations of the takedown step's [`Change`], so they happen
+//! atomically with the state change and its audit entry. Full answers read a copy of the
+//! sorted set taken at one version, so a full list is always exactly one version.
+
+use chrono::{DateTime, Utc};
+use redis::AsyncCommands;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::change::Change;
+use super::{keys, Store};
+use crate::takedown::blocklist::{Change as LogChange, Checksum, Entry};
+use crate::takedown::request::TargetType;
+
+/// Values read per page of a full answer.
+pub const PAGE: usize = 5000;
+/// How long a copy for full answers is kept, in seconds.
+const SNAPSHOT_TTL_SECS: u64 = 120;
+
+fn member(value: &str, subdomains: bool) -> String {
+    format!("{value}\t{}", if subdomains { "s" } else { "-" })
+}
+
+/// Splits a sorted-set member into value and subdomains flag.
+pub fn parse_member(member: &str) -> (&str, bool) {
+    match member.rsplit_once('\t') {
+        Some((value, flag)) => (value, flag == "s"),
+        None => (member, false),
+    }
+}
+
+/// The type of a canonical value, from its syntax.
+pub fn kind_of(value: &str) -> TargetType {
+    if value.contains('/') {
+        TargetType::Cidr
+    } else if value.parse::<std::net::IpAddr>().is_ok() {
+        TargetType::Ip
+    } else {
+        TargetType::Domain
+    }
+}
+
+fn type_name(kind: TargetType) -> &'static str {
+    match kind {
+        TargetType::Domain => "domain",
+        TargetType::Ip => "ip",
+        TargetType::Cidr => "cidr",
+    }
+}
+
+/// Who holds `value` now (comma-separated takedown ids, `""` for nobody), and its entry.
+pub async fn holders(store: &Store, value: &str) -> redis::RedisResult<(String, Option<Entry>)> {
+    let mut conn = store.conn();
+    let (holders, entry): (Option<String>, Option<String>) = redis::pipe()
+        .hget(keys::blocklist_holders(), value)
+        .hget(keys::blocklist_active(), value)
+        .query_async(&mut conn)
+        .await?;
+    Ok((
+        holders.unwrap_or_default(),
+        entry.and_then(|e| serde_json::from_str(&e).ok()),
+    ))
+}
+
+fn log_fields(added: bool, entry: &Entry, now: DateTime<Utc>) -> Vec<String> {
+    vec![
+        "op".into(),
+        if added { "add" } else { "remove" }.into(),
+        "entry".into(),
+        serde_json::to_string(entry).unwrap_or_default(),
+        "at".into(),
+        now.to_rfc3339(),
+    ]
+}
+
+/// Adds to `change` what puts `entry` on the list for its takedown, given the holders read
+/// before (a precondition: refused if they changed). Returns the precondition's index, or
+/// `None` when the takedown already holds the value (nothing to do).
+pub fn add(
+    change: &mut Change,
+    entry: &Entry,
+    holders_before: &str,
+    retention: u64,
+    now: DateTime<Utc>,
+) -> Option<usize> {
+    let ids: Vec<&str> = holders_before
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .collect();
+    if ids.contains(&entry.takedown_id.as_str()) {
+        return None;
+    }
+    let index =
+        change.require_field_in(&keys::blocklist_holders(), &entry.value, &[holders_before]);
+    let mut now_holding = ids.join(",");
+    if !now_holding.is_empty() {
+        now_holding.push(',');
+    }
+    now_holding.push_str(&entry.takedown_id);
+    change.op(
+        "HSET",
+        &keys::blocklist_holders(),
+        [entry.value.clone(), now_holding],
+    );
+    if ids.is_empty() {
+        let version = change.counter(&keys::blocklist_version(), "blocklist_version");
+        let json = serde_json::to_string(entry).unwrap_or_default();
+        change
+            .op(
+                "HSET",
+                &keys::blocklist_active(),
+                [entry.value.clone(), json],
+            )
+            .op(
+                "HSET",
+                &keys::blocklist_added(),
+                [entry.value.clone(), version.clone()],
+            )
+            .op(
+                "ZADD",
+                &keys::blocklist_sorted(),
+                ["0".to_owned(), member(&entry.value, entry.subdomains)],
+            )
+            .op(
+                "HINCRBY",
+                &keys::blocklist_types(),
+                [type_name(entry.kind), "1"],
+            );
+        let mut args = vec![
+            "MAXLEN".to_owned(),
+            "~".into(),
+            retention.max(1).to_string(),
+            version,
+        ];
+        args.extend(log_fields(true, entry, now));
+        change.op("XADD", &keys::blocklist_log(), args);
+    }
+    Some(index)
+}
+
+/// Adds to `change` what takes `takedown_id`'s hold on `value` off the list: the entry itself
+/// goes when no other takedown holds it. Returns the precondition's index, or `None` when
+/// the takedown does not hold the value.
+pub fn remove(
+    change: &mut Change,
+    value: &str,
+    takedown_id: &str,
+    holders_before: &str,
+    entry: Option<&Entry>,
+    retention: u64,
+    now: DateTime<Utc>,
+) -> Option<usize> {
+    let ids: Vec<&str> = holders_before
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .collect();
+    if !ids.contains(&takedown_id) {
+        return None;
+    }
+    let index = change.require_field_in(&keys::blocklist_holders(), value, &[holders_before]);
+    let rest: Vec<&str> = ids.into_iter().filter(|id| *id != takedown_id).collect();
+    if !rest.is_empty() {
+        change.op(
+            "HSET",
+            &keys::blocklist_holders(),
+            [value.to_owned(), rest.join(",")],
+        );
+        return Some(index);
+    }
+    change.op("HDEL", &keys::blocklist_holders(), [value]);
+    let Some(entry) = entry else {
+        return Some(index);
+    };
+    let version = change.counter(&keys::blocklist_version(), "blocklist_version");
+    change
+        .op("HDEL", &keys::blocklist_active(), [value])
+        .op("HDEL", &keys::blocklist_added(), [value])
+        .op(
+            "ZREM",
+            &keys::blocklist_sorted(),
+            [member(value, entry.subdomains)],
+        )
+        .op(
+            "HINCRBY",
+            &keys::blocklist_types(),
+            [type_name(entry.kind), "-1"],
+        );
+    let mut args = vec![
+        "MAXLEN".to_owned(),
+        "~".into(),
+        retention.max(1).to_string(),
+        version,
+    ];
+    args.extend(log_fields(false, entry, now));
+    change.op("XADD", &keys::blocklist_log(), args);
+    Some(index)
+}
+
+/// The current version (0 before the first change).
+pub async fn version(store: &Store) -> redis::RedisResult<u64> {
+    let mut conn = store.conn();
+    let version: Option<u64> = conn.get(keys::blocklist_version()).await?;
+    Ok(version.unwrap_or(0))
+}
+
+const SNAPSHOT: &str = r#"
+local version = tonumber(redis.call('GET', KEYS[1]) or '0')
+local copy = ARGV[1] .. version
+if redis.call('EXISTS', copy) == 0 and redis.call('EXISTS', KEYS[2]) == 1 then
+  redis.call('COPY', KEYS[2], copy)
+end
+redis.call('EXPIRE', copy, tonumber(ARGV[2]))
+return version
+"#;
+
+/// A copy of the sorted values at the current version: `(version, key of the copy)`.
+pub async fn snapshot(store: &Store) -> redis::RedisResult<(u64, String)> {
+    let mut conn = store.conn();
+    let prefix = keys::blocklist_snapshot_prefix();
+    let version: u64 = redis::Script::new(SNAPSHOT)
+        .key(keys::blocklist_version())
+        .key(keys::blocklist_sorted())
+        .arg(&prefix)
+        .arg(SNAPSHOT_TTL_SECS)
+        .invoke_async(&mut conn)
+        .await?;
+    Ok((version, format!("{prefix}{version}")))
+}
+
+/// One page of a snapshot after `after` (exclusive member; from the start when `None`).
+pub async fn page(
+    store: &Store,
+    snapshot: &str,
+    after: Option<&str>,
+) -> redis::RedisResult<Vec<String>> {
+    let mut conn = store.conn();
+    let start = after
+        .map(|m| format!("({m}"))
+        .unwrap_or_else(|| "-".to_owned());
+    conn.zrangebylex_limit(snapshot, &start, "+", 0, PAGE as isize)
+        .await
+}
+
+/// The entries (with `added_in`) of `values`; values no longer active are left out.
+pub async fn entries(store: &Store, values: &[&str]) -> redis::RedisResult<Vec<Entry>> {
+    if values.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut conn = store.conn();
+    let (active, added): (Vec<Option<String>>, Vec<Option<u64>>) = redis::pipe()
+        .hget(keys::blocklist_active(), values)
+        .hget(keys::blocklist_added(), values)
+        .query_async(&mut conn)
+        .await?;
+    Ok(active
+        .into_iter()
+        .zip(added)
+        .filter_map(|(entry, added)| {
+            let mut entry: Entry = serde_json::from_str(&entry?).ok()?;
+            entry.added_in = added.unwrap_or(0);
+            Some(entry)
+        })
+        .collect())
+}
+
+/// The checksum of the list at the snapshot's version, from the cache or computed by reading
+/// the snapshot (and then cached).
+pub async fn checksum(store: &Store, version: u64, snapshot: &str) -> redis::RedisResult<String> {
+    let mut conn = store.conn();
+    let (cached_version, cached): (Option<u64>, Option<String>) = redis::cmd("HMGET")
+        .arg(keys::blocklist_checksum())
+        .arg("version")
+        .arg("sha256")
+        .query_async(&mut conn)
+        .await?;
+    if let (Some(v), Some(sum)) = (cached_version, cached) {
+        if v == version {
+            return Ok(sum);
+        }
+    }
+    let mut sum = Checksum::default();
+    let mut after: Option<String> = None;
+    loop {
+        let members = page(store, snapshot, after.as_deref()).await?;
+        for m in &members {
+            sum.push(parse_member(m).0);
+        }
+        let full = members.len() == PAGE;
+        after = members.last().cloned();
+        if !full {
+            break;
+        }
+    }
+    let sum = sum.finish();
+    // Only move the cache forward.
+    let _: () = redis::Script::new(
+        r#"local v = tonumber(redis.call('HGET', KEYS[1], 'version') or '-1')
+if tonumber(ARGV[1]) > v then redis.call('HSET', KEYS[1], 'version', ARGV[1], 'sha256', ARGV[2]) end
+return 0"#,
+    )
+    .key(keys::blocklist_checksum())
+    .arg(version)
+    .arg(&sum)
+    .invoke_async(&mut conn)
+    .await
+    .map(|_: i64| ())?;
+    Ok(sum)
+}
+
+/// The changes after `since` up to `upto` (inclusive), or `None` when some of them are no
+/// longer in the retained log (the caller answers in full).
+pub async fn changes(
+    store: &Store,
+    since: u64,
+    upto: u64,
+) -> redis::RedisResult<Option<Vec<LogChange>>> {
+    if since >= upto {
+        return Ok(Some(Vec::new()));
+    }
+    let mut conn = store.conn();
+    let log = keys::blocklist_log();
+    let first: redis::streams::StreamRangeReply = conn.xrange_count(&log, "-", "+", 1).await?;
+    let oldest = first
+        .ids
+        .first()
+        .and_then(|e| e.id.split('-').next()?.parse::<u64>().ok());
+    match oldest {
+        Some(oldest) if oldest <= since + 1 => {}
+        _ => return Ok(None),
+    }
+    let reply: redis::streams::StreamRangeReply = conn
+        .xrange(&log, format!("({since}"), format!("{upto}"))
+        .await?;
+    Ok(Some(
+        reply
+            .ids
+            .into_iter()
+            .filter_map(|e| {
+                let version = e.id.split('-').next()?.parse().ok()?;
+                let op: String = e.get("op")?;
+                let entry: Entry = serde_json::from_str(&e.get::<String>("entry")?).ok()?;
+                Some(LogChange {
+                    version,
+                    added: op == "add",
+                    entry,
+                })
+            })
+            .collect(),
+    ))
+}
+
+/// The time of each version in `(after, upto]` that added an entry, oldest first, at most
+/// `limit`: for compliance figures.
+pub async fn additions_after(
+    store: &Store,
+    after: u64,
+    limit: usize,
+) -> redis::RedisResult<Vec<(u64, DateTime<Utc>, bool)>> {
+    let mut conn = store.conn();
+    let reply: redis::streams::StreamRangeReply = conn
+        .xrange_count(keys::blocklist_log(), format!("({after}"), "+", limit)
+        .await?;
+    Ok(reply
+        .ids
+        .into_iter()
+        .filter_map(|e| {
+            let version = e.id.split('-').next()?.parse().ok()?;
+            let at: String = e.get("at")?;
+            let at = DateTime::parse_from_rfc3339(&at).ok()?.with_timezone(&Utc);
+            let added = e.get::<String>("op").as_deref() == Some("add");
+            Some((version, at, added))
+        })
+        .collect())
+}
+
+/// An operator's acknowledgement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ack {
+    /// The version it applied.
+    pub version: u64,
+    /// When it said so.
+    pub at: DateTime<Utc>,
+}
+
+/// Records an operator's acknowledgement, with its audit entry.
+pub async fn ack(
+    store: &Store,
+    actor: &str,
+    operator: &str,
+    version: u64,
+) -> redis::RedisResult<Ack> {
+    let ack = Ack {
+        version,
+        at: Utc::now(),
+    };
+    let mut change = Change::new();
+    change
+        .op(
+            "HSET",
+            &keys::blocklist_acks(),
+            [
+                operator.to_owned(),
+                serde_json::to_string(&ack).unwrap_or_default(),
+            ],
+        )
+        .audit(
+            actor,
+            "blocklist.ack",
+            operator,
+            None,
+            &json!({"operator": operator, "version": version}),
+        );
+    change.apply(store).await?;
+    Ok(ack)
+}
+
+/// Every operator's last acknowledgement.
+pub async fn acks(store: &Store) -> redis::RedisResult<Vec<(String, Ack)>> {
+    let mut conn = store.conn();
+    let all: std::collections::HashMap<String, String> =
+        conn.hgetall(keys::blocklist_acks()).await?;
+    let mut out: Vec<(String, Ack)> = all
+        .into_iter()
+        .filter_map(|(op, text)| Some((op, serde_json::from_str(&text).ok()?)))
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+/// Active entries by type.
+pub async fn counts(store: &Store) -> redis::RedisResult<Vec<(String, i64)>> {
+    let mut conn = store.conn();
+    let all: std::collections::HashMap<String, i64> = conn.hgetall(keys::blocklist_types()).await?;
+    let mut out: Vec<(String, i64)> = all.into_iter().collect();
+    out.sort();
+    Ok(out)
+}
