@@ -293,34 +293,63 @@ pub async fn unschedule(store: &Store, key: &str, member: &str) -> redis::RedisR
     conn.zrem(key, member).await
 }
 
-/// Counts a failed webhook attempt; returns the attempts so far.
-pub async fn webhook_failed(store: &Store, id: &str) -> redis::RedisResult<u64> {
-    let mut conn = store.conn();
-    conn.hincr(keys::webhook_attempts(), id, 1).await
-}
+const WEBHOOK_DELIVERED: &str = r#"
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+return 1
+"#;
 
-/// Moves `member` of the schedule `key` to `at_ms`.
-pub async fn reschedule(
+const WEBHOOK_FAILED: &str = r#"
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) ~= ARGV[2] then return -1 end
+local attempts = redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+if attempts < tonumber(ARGV[3]) then
+  local wait = math.min(tonumber(ARGV[5]) * 2 ^ (attempts - 1), 3600000)
+  redis.call('ZADD', KEYS[1], tonumber(ARGV[4]) + wait, ARGV[1])
+end
+return attempts
+"#;
+
+/// Ends a webhook delivery that succeeded, if this worker's lease (`lease_until`) still holds
+/// it; returns whether it did.
+pub async fn webhook_delivered(
     store: &Store,
-    key: &str,
-    member: &str,
-    at_ms: i64,
-) -> redis::RedisResult<()> {
+    id: &str,
+    lease_until: i64,
+) -> redis::RedisResult<bool> {
     let mut conn = store.conn();
-    conn.zadd(key, member, at_ms).await
+    let done: i64 = redis::Script::new(WEBHOOK_DELIVERED)
+        .key(keys::webhook_due())
+        .key(keys::webhook_attempts())
+        .arg(id)
+        .arg(lease_until)
+        .invoke_async(&mut conn)
+        .await?;
+    Ok(done == 1)
 }
 
-/// Ends a webhook delivery that succeeded.
-pub async fn webhook_delivered(store: &Store, id: &str) -> redis::RedisResult<()> {
+/// Counts a failed attempt of a delivery this worker's lease still holds and, below
+/// `max_attempts`, schedules the next one after a doubling backoff (`backoff_ms`, at most an
+/// hour). Returns the attempts so far, or `None` when the lease was lost.
+pub async fn webhook_failed(
+    store: &Store,
+    id: &str,
+    lease_until: i64,
+    max_attempts: u64,
+    backoff_ms: u64,
+) -> redis::RedisResult<Option<u64>> {
     let mut conn = store.conn();
-    redis::pipe()
-        .atomic()
-        .zrem(keys::webhook_due(), id)
-        .ignore()
-        .hdel(keys::webhook_attempts(), id)
-        .ignore()
-        .query_async(&mut conn)
-        .await
+    let attempts: i64 = redis::Script::new(WEBHOOK_FAILED)
+        .key(keys::webhook_due())
+        .key(keys::webhook_attempts())
+        .arg(id)
+        .arg(lease_until)
+        .arg(max_attempts)
+        .arg(Utc::now().timestamp_millis())
+        .arg(backoff_ms)
+        .invoke_async(&mut conn)
+        .await?;
+    Ok(u64::try_from(attempts).ok())
 }
 
 /// Gives up a webhook delivery: dead letter and audit entry in one step.

@@ -263,29 +263,35 @@ impl Worker {
             return;
         };
         let due_key = keys::webhook_due();
-        let lease = config.timeout * 2;
+        // One delivery per lease, long enough for its one attempt: a lease never runs out
+        // while another delivery of the same batch is being made.
+        let lease = i64::try_from((config.timeout * 2).as_millis()).unwrap_or(60_000);
         while !shutdown.is_cancelled() {
             pause(shutdown, self.config.poll_interval).await;
-            let now = Utc::now().timestamp_millis();
-            let lease_until = now + i64::try_from(lease.as_millis()).unwrap_or(60_000);
-            let ids = match queue::lease_due(&self.store, &due_key, now, lease_until, 10).await {
-                Ok(ids) => ids,
-                Err(error) => {
-                    tracing::warn!(%error, "reading the webhook schedule failed");
-                    continue;
+            while !shutdown.is_cancelled() {
+                let now = Utc::now().timestamp_millis();
+                let lease_until = now + lease;
+                match queue::lease_due(&self.store, &due_key, now, lease_until, 1).await {
+                    Ok(ids) if ids.is_empty() => break,
+                    Ok(ids) => {
+                        for id in ids {
+                            self.deliver(config, &id, lease_until).await;
+                        }
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "reading the webhook schedule failed");
+                        break;
+                    }
                 }
-            };
-            for id in ids {
-                self.deliver(config, &id).await;
             }
         }
     }
 
-    async fn deliver(&self, config: &WebhookConfig, id: &str) {
+    async fn deliver(&self, config: &WebhookConfig, id: &str, lease_until: i64) {
         let takedown = match takedowns::load(&self.store, id).await {
             Ok(Some(takedown)) => takedown,
             Ok(None) => {
-                let _ = queue::webhook_delivered(&self.store, id).await;
+                let _ = queue::webhook_delivered(&self.store, id, lease_until).await;
                 return;
             }
             Err(error) => {
@@ -296,16 +302,32 @@ impl Worker {
         let body = serde_json::to_vec(&takedown).unwrap_or_default();
         let error = match webhook::deliver(&self.network, config, body).await {
             Ok(()) => {
-                tracing::info!(takedown = %id, "registry webhook delivered");
-                if let Err(error) = queue::webhook_delivered(&self.store, id).await {
-                    tracing::warn!(%error, "cannot record a webhook delivery");
+                match queue::webhook_delivered(&self.store, id, lease_until).await {
+                    Ok(true) => tracing::info!(takedown = %id, "registry webhook delivered"),
+                    Ok(false) => {
+                        tracing::warn!(takedown = %id, "registry webhook delivered after its lease ran out")
+                    }
+                    Err(error) => tracing::warn!(%error, "cannot record a webhook delivery"),
                 }
                 return;
             }
             Err(error) => error,
         };
-        let attempts = match queue::webhook_failed(&self.store, id).await {
-            Ok(attempts) => attempts,
+        let backoff = u64::try_from(config.backoff.as_millis()).unwrap_or(u64::MAX);
+        let attempts = match queue::webhook_failed(
+            &self.store,
+            id,
+            lease_until,
+            config.max_attempts,
+            backoff,
+        )
+        .await
+        {
+            Ok(Some(attempts)) => attempts,
+            Ok(None) => {
+                tracing::warn!(takedown = %id, %error, "registry webhook failed after its lease ran out");
+                return;
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "cannot record a failed webhook delivery");
                 return;
@@ -317,13 +339,7 @@ impl Worker {
                 tracing::warn!(error = %e, "cannot move the webhook delivery to the dead letters");
             }
         } else {
-            let wait = config.backoff_after(attempts);
-            tracing::warn!(takedown = %id, attempts, %error, ?wait, "registry webhook failed; retrying");
-            let at = Utc::now().timestamp_millis()
-                + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2);
-            if let Err(e) = queue::reschedule(&self.store, &keys::webhook_due(), id, at).await {
-                tracing::warn!(error = %e, "cannot reschedule a webhook delivery");
-            }
+            tracing::warn!(takedown = %id, attempts, %error, "registry webhook failed; retrying");
         }
     }
 }
