@@ -32,14 +32,14 @@ printf '%s\n' "$out" | grep -v '^#' > "$WORK/keys.toml"
 
 (cd "$WORK" && ORIGINGUARD_NAMESERVERS=127.0.0.1:9 ORIGINGUARD_NO_SAMPLE_DATA=true ORIGINGUARD_SCHEDULER_POLL_MS=200 \
   ORIGINGUARD_KEYS_FILE="$WORK/keys.toml" ORIGINGUARD_LISTEN=127.0.0.1:$PORT \
-  RUST_LOG=warn "$BIN" serve > "$WORK/service.log" 2>&1) &
+  RUST_LOG=warn exec "$BIN" serve > "$WORK/service.log" 2>&1) &
 SERVICE=$!
 for _ in $(seq 1 200); do
   curl -sf "$BASE/readyz" > /dev/null && break
   sleep 0.05
 done
 SOCKET=$WORK/data/redis/redis.sock
-PID=$(pgrep -f "target/release/originguard serve" -n)
+PID=$SERVICE
 R() { redis-cli -s "$SOCKET" "$@"; }
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"

@@ -316,3 +316,79 @@ async fn operators_acknowledge_for_themselves_and_compliance_shows_who_is_behind
         "{metrics}"
     );
 }
+
+fn finding_codes(answer: &Value) -> Vec<String> {
+    answer["findings"]
+        .as_array()
+        .map(|f| {
+            f.iter()
+                .filter_map(|f| f["code"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn claim_for_shop(app: &TestApp, shop_url: &str) -> Value {
+    let body = json!({
+        "seller": {"tax_code": "0101248141", "shop_url": shop_url},
+        "product": {"code": "08935049500018", "claimed_origin": "VN"},
+        "invoices": []
+    });
+    let answer = app
+        .post_as(Role::Platform, "/v1/claims/verify", &body)
+        .send()
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    answer.json
+}
+
+#[tokio::test]
+async fn a_shop_on_the_blocklist_or_under_a_registry_takedown_is_shop_blocked() {
+    let (app, _dns) = app().await;
+    let shop = submit_until(&app, "giay-gia.example", "blocked").await;
+    let vn = submit_until(&app, "shop.example.vn", "pending_review").await;
+    // A one-entry list reads back whole.
+    let (_, full, _) = list(&app, "").await;
+    assert_eq!(values(&full["additions"]), ["giay-gia.example"]);
+
+    for url in [
+        "https://giay-gia.example/p/1",
+        "https://www.giay-gia.example/p/1",
+        "https://shop.example.vn/p/9",
+    ] {
+        let result = claim_for_shop(&app, url).await;
+        assert!(
+            finding_codes(&result).contains(&"shop_blocked".to_owned()),
+            "{url}: {result}"
+        );
+        assert_eq!(result["verdict"], "inconsistent", "{url}: {result}");
+    }
+    for url in ["https://other.example/p/1", "https://example.vn/"] {
+        let result = claim_for_shop(&app, url).await;
+        assert!(
+            !finding_codes(&result).contains(&"shop_blocked".to_owned()),
+            "{url}: {result}"
+        );
+    }
+    // Lifted and rejected: no longer blocked.
+    assert_eq!(withdraw(&app, &shop).await.json["state"], "lifted");
+    let rejected = app
+        .post_as(
+            Role::Registry,
+            &format!("/v1/registry/requests/{vn}/decision"),
+            &json!({"decision": "reject", "reason": "not enough evidence"}),
+        )
+        .send()
+        .await;
+    assert_eq!(rejected.json["state"], "rejected", "{}", rejected.text);
+    for url in [
+        "https://www.giay-gia.example/p/1",
+        "https://shop.example.vn/p/9",
+    ] {
+        let result = claim_for_shop(&app, url).await;
+        assert!(
+            !finding_codes(&result).contains(&"shop_blocked".to_owned()),
+            "{url}: {result}"
+        );
+    }
+}

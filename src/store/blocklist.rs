@@ -259,9 +259,14 @@ pub async fn entries(store: &Store, values: &[&str]) -> redis::RedisResult<Vec<E
         return Ok(Vec::new());
     }
     let mut conn = store.conn();
+    // HMGET even for one value: the answer is always a list.
     let (active, added): (Vec<Option<String>>, Vec<Option<u64>>) = redis::pipe()
-        .hget(keys::blocklist_active(), values)
-        .hget(keys::blocklist_added(), values)
+        .cmd("HMGET")
+        .arg(keys::blocklist_active())
+        .arg(values)
+        .cmd("HMGET")
+        .arg(keys::blocklist_added())
+        .arg(values)
         .query_async(&mut conn)
         .await?;
     Ok(active

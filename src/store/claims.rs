@@ -35,6 +35,23 @@ pub async fn look_up(store: &Store, claim: &ParsedClaim) -> redis::RedisResult<L
         pipe.sadd(&key, seller).ignore();
         pipe.scard(&key);
     }
+    let shop = claim
+        .shop_url
+        .as_deref()
+        .map(shop_names)
+        .unwrap_or_default();
+    if !shop.is_empty() {
+        pipe.cmd("HMGET").arg(keys::blocklist_active()).arg(&shop);
+        for name in &shop {
+            pipe.cmd("ZRANGEBYLEX")
+                .arg(keys::registry_enforced())
+                .arg(format!("[{name}\t"))
+                .arg(format!("({name}\n"))
+                .arg("LIMIT")
+                .arg(0)
+                .arg(1);
+        }
+    }
     let mut conn = store.conn();
     let values: Vec<redis::Value> = pipe.query_async(&mut conn).await?;
     let mut values = values.into_iter();
@@ -61,5 +78,55 @@ pub async fn look_up(store: &Store, claim: &ParsedClaim) -> redis::RedisResult<L
     if serial.is_some() {
         found.serial_sellers = next_text()?.and_then(|n| n.parse().ok()).unwrap_or(0);
     }
+    if !shop.is_empty() {
+        let entries: Vec<Option<String>> = match values.next() {
+            Some(value) => redis::from_redis_value(&value)?,
+            None => Vec::new(),
+        };
+        // The name itself, or an ancestor blocked with its subdomains.
+        let on_blocklist = entries.iter().enumerate().any(|(i, entry)| {
+            entry.as_deref().is_some_and(|json| {
+                i == 0
+                    || serde_json::from_str::<crate::takedown::blocklist::Entry>(json)
+                        .is_ok_and(|e| e.subdomains)
+            })
+        });
+        let mut under_takedown = false;
+        for _ in &shop {
+            let hits: Vec<String> = match values.next() {
+                Some(value) => redis::from_redis_value(&value)?,
+                None => Vec::new(),
+            };
+            under_takedown |= !hits.is_empty();
+        }
+        found.shop_blocked = on_blocklist || under_takedown;
+    }
     Ok(found)
+}
+
+/// The canonical names a shop URL is blocked under: its host (domain or IP), then each parent
+/// domain down to the registrable domain. Empty when the URL does not parse.
+fn shop_names(url: &str) -> Vec<String> {
+    use crate::network::names::Target;
+    match Target::parse(url) {
+        Ok(Target::Domain { name, .. }) => {
+            let full = name.as_str().to_owned();
+            let floor = name
+                .registrable_domain()
+                .map(|r| r.as_str().len())
+                .unwrap_or(full.len());
+            let mut names = vec![full.clone()];
+            let mut rest = full.as_str();
+            while let Some((_, parent)) = rest.split_once('.') {
+                if parent.len() < floor {
+                    break;
+                }
+                names.push(parent.to_owned());
+                rest = parent;
+            }
+            names
+        }
+        Ok(Target::Ip { ip, .. }) => vec![ip.to_string()],
+        _ => Vec::new(),
+    }
 }

@@ -164,3 +164,9 @@ pub fn blocklist_checksum() -> String {
 pub fn blocklist_acks() -> String {
     format!("{ENFORCE}:bl:acks")
 }
+
+/// Names under the registry's enforcement (review, suspension, revocation): a lexical sorted
+/// set of `value\ttakedown_id`.
+pub fn registry_enforced() -> String {
+    format!("{ENFORCE}:index:enforced")
+}

@@ -170,6 +170,8 @@ pub async fn submit(
 pub struct Transition<'a> {
     /// The request.
     pub id: &'a str,
+    /// Its target's canonical value.
+    pub target: &'a str,
     /// The state the change was decided on; the change is refused if it moved.
     pub from: State,
     /// The states passed through, the last being the new state.
@@ -277,6 +279,14 @@ pub async fn transition(
     let task_set = t.set.iter().any(|(name, _)| *name == field::REGISTRY_TASK);
     if to.is_registry() && (to != State::Withdrawn || task_set) {
         change.op("ZADD", &keys::registry_index(to.as_str()), ["0", t.id]);
+    }
+    // The registry's enforcement in force: the name is under review, suspended or revoked.
+    let enforced = |s: State| matches!(s, State::PendingReview | State::Suspended | State::Revoked);
+    let pair = format!("{}\t{}", t.target, t.id);
+    if enforced(to) && !enforced(t.from) {
+        change.op("ZADD", &keys::registry_enforced(), ["0", pair.as_str()]);
+    } else if enforced(t.from) && !enforced(to) {
+        change.op("ZREM", &keys::registry_enforced(), [pair.as_str()]);
     }
     if t.from == State::Suspended {
         change.op("ZREM", &keys::suspension_schedule(), [t.id]);

@@ -180,6 +180,7 @@ pub async fn route(
     steps.extend(next(State::Routed, event));
     let mut transition = Transition {
         id,
+        target: &takedown.request.target_value,
         from: State::Received,
         steps,
         actor: "worker",
@@ -324,6 +325,7 @@ pub async fn decide(
     let now = Utc::now();
     let mut transition = Transition {
         id,
+        target: &takedown.request.target_value,
         from: takedown.state,
         steps: vec![to],
         actor: &caller.name,
@@ -397,6 +399,7 @@ pub async fn withdraw(
     })?;
     let mut transition = Transition {
         id,
+        target: &takedown.request.target_value,
         from: takedown.state,
         steps: vec![to],
         actor: &caller.name,
@@ -466,6 +469,7 @@ pub async fn end_suspension(
     };
     let transition = Transition {
         id,
+        target: &takedown.request.target_value,
         from: State::Suspended,
         steps: vec![to],
         actor: "scheduler",
