@@ -1,13 +1,14 @@
 //! `GET /v1/audit` and `GET /v1/audit/verify`: the hash-chained audit log (admin; an
 //! authority sees only the entries of its own agency).
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::extract::ApiQuery;
 use super::problem::{ApiError, FieldProblem, Problem, Text};
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
@@ -58,12 +59,9 @@ pub struct AuditPage {
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> Result<Json<AuditPage>, ApiError> {
     caller.require(&[Role::Authority])?;
-    let Ok(Query(query)) = query else {
-        return Err(bad_query("query", "The query string is not valid."));
-    };
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(bad_query("limit", "limit must be between 1 and 1000."));

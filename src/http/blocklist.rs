@@ -7,7 +7,7 @@
 //! waits for a pass over the whole list.
 
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -19,7 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::ApiJson;
+use super::extract::{ApiJson, ApiQuery};
 use super::problem::{ApiError, FieldProblem, Problem, Text};
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
@@ -132,16 +132,9 @@ pub async fn blocklist(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-    query: Result<Query<BlocklistQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(query): ApiQuery<BlocklistQuery>,
 ) -> Result<Response, ApiError> {
     caller.require(&[Role::Operator, Role::Authority])?;
-    let Ok(Query(query)) = query else {
-        return Err(bad(
-            "query",
-            "The query string is not valid.",
-            "Tham số truy vấn không hợp lệ.",
-        ));
-    };
     let format = format_of(query.format.as_deref(), &headers)?;
     let since = match query.since.as_deref() {
         None => None,

@@ -116,3 +116,32 @@ fn data_error_field(text: &str) -> String {
         .filter(|path| !path.contains(' '))
         .unwrap_or_else(|| "body".to_owned())
 }
+
+/// A query string; one that does not fit is a 422 problem naming `query`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => {
+                let text = rejection.body_text();
+                Err(ApiError::invalid(vec![super::problem::FieldProblem {
+                    field: "query".into(),
+                    code: "invalid_value".into(),
+                    message: Text::new(
+                        format!("The query string is not valid: {text}"),
+                        format!("Tham số truy vấn không hợp lệ: {text}"),
+                    ),
+                }]))
+            }
+        }
+    }
+}

@@ -1,13 +1,14 @@
 //! `GET /v1/queue/dead-letters` (admin): queue entries and webhook deliveries the workers
 //! gave up on.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::extract::ApiQuery;
 use super::problem::{ApiError, Problem};
 use super::takedowns::{bad_query, DEFAULT_LIMIT, MAX_LIMIT};
 use crate::app::AppState;
@@ -50,16 +51,9 @@ pub struct DeadLetterPage {
 pub async fn dead_letters(
     State(state): State<AppState>,
     caller: Caller,
-    query: Result<Query<DeadLetterQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(query): ApiQuery<DeadLetterQuery>,
 ) -> Result<Json<DeadLetterPage>, ApiError> {
     caller.require(&[])?;
-    let Ok(Query(query)) = query else {
-        return Err(bad_query(
-            "query",
-            "The query string is not valid.",
-            "Tham số truy vấn không hợp lệ.",
-        ));
-    };
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(bad_query(

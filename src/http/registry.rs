@@ -1,14 +1,14 @@
 //! The registry's (VNNIC's) queue (registry, admin): requests for `.vn` domains oldest first,
 //! with evidence, legal basis and the resolution snapshot, and the decisions on them.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::ApiJson;
+use super::extract::{ApiJson, ApiQuery};
 use super::problem::{ApiError, Problem};
 use super::takedowns::{bad_query, paging};
 use crate::app::AppState;
@@ -59,16 +59,9 @@ pub struct RegistryPage {
 pub async fn requests(
     State(state): State<AppState>,
     caller: Caller,
-    query: Result<Query<RegistryQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(query): ApiQuery<RegistryQuery>,
 ) -> Result<Json<RegistryPage>, ApiError> {
     caller.require(&[Role::Registry])?;
-    let Ok(Query(query)) = query else {
-        return Err(bad_query(
-            "query",
-            "The query string is not valid.",
-            "Tham số truy vấn không hợp lệ.",
-        ));
-    };
     let limit = paging(query.limit, query.cursor.as_deref())?;
     let wanted = match query.state.as_deref() {
         None => TdState::PendingReview,

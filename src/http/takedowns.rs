@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::ApiJson;
+use super::extract::{ApiJson, ApiQuery};
 use super::problem::{ApiError, FieldProblem, Problem, Text};
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
@@ -325,16 +325,9 @@ pub fn paging(limit: Option<usize>, cursor: Option<&str>) -> Result<usize, ApiEr
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<TakedownPage>, ApiError> {
     caller.require(&[Role::Authority])?;
-    let Ok(Query(query)) = query else {
-        return Err(bad_query(
-            "query",
-            "The query string is not valid.",
-            "Tham số truy vấn không hợp lệ.",
-        ));
-    };
     let limit = paging(query.limit, query.cursor.as_deref())?;
     let wanted_state = match query.state.as_deref() {
         None => None,

@@ -74,15 +74,28 @@ pub async fn holders(store: &Store, value: &str) -> redis::RedisResult<(String, 
     ))
 }
 
-fn log_fields(added: bool, entry: &Entry, now: DateTime<Utc>) -> Vec<String> {
-    vec![
+/// Appends the change-log record of version `version` (a counter placeholder).
+fn log(
+    change: &mut Change,
+    version: &str,
+    added: bool,
+    entry: &Entry,
+    retention: u64,
+    now: DateTime<Utc>,
+) {
+    let args = [
+        "MAXLEN".to_owned(),
+        "~".into(),
+        retention.max(1).to_string(),
+        version.to_owned(),
         "op".into(),
         if added { "add" } else { "remove" }.into(),
         "entry".into(),
         serde_json::to_string(entry).unwrap_or_default(),
         "at".into(),
         now.to_rfc3339(),
-    ]
+    ];
+    change.op("XADD", &keys::blocklist_log(), args);
 }
 
 /// Adds to `change` what puts `entry` on the list for its takedown, given the holders read
@@ -138,14 +151,7 @@ pub fn add(
                 &keys::blocklist_types(),
                 [type_name(entry.kind), "1"],
             );
-        let mut args = vec![
-            "MAXLEN".to_owned(),
-            "~".into(),
-            retention.max(1).to_string(),
-            version,
-        ];
-        args.extend(log_fields(true, entry, now));
-        change.op("XADD", &keys::blocklist_log(), args);
+        log(change, &version, true, entry, retention, now);
     }
     Some(index)
 }
@@ -197,14 +203,7 @@ pub fn remove(
             &keys::blocklist_types(),
             [type_name(entry.kind), "-1"],
         );
-    let mut args = vec![
-        "MAXLEN".to_owned(),
-        "~".into(),
-        retention.max(1).to_string(),
-        version,
-    ];
-    args.extend(log_fields(false, entry, now));
-    change.op("XADD", &keys::blocklist_log(), args);
+    log(change, &version, false, entry, retention, now);
     Some(index)
 }
 

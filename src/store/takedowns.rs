@@ -200,6 +200,35 @@ pub struct Transition<'a> {
     pub blocklist: Option<BlocklistEdit>,
 }
 
+impl<'a> Transition<'a> {
+    /// A step of `takedown` from its current state to `to` by `actor`, recorded as `action`;
+    /// the other fields start empty.
+    pub fn new(
+        takedown: &'a Takedown,
+        to: State,
+        actor: &'a str,
+        action: &'static str,
+    ) -> Transition<'a> {
+        Transition {
+            id: &takedown.id,
+            target: &takedown.request.target_value,
+            from: takedown.state,
+            steps: vec![to],
+            actor,
+            reason: None,
+            agency: takedown.agency.as_deref(),
+            set: vec![],
+            unset: vec![],
+            require: vec![],
+            action,
+            details: json!({}),
+            notify_registry: false,
+            suspension_ends: None,
+            blocklist: None,
+        }
+    }
+}
+
 /// A blocklist change made together with a state change, given the holders read before.
 #[derive(Debug, Clone)]
 pub enum BlocklistEdit {

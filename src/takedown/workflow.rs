@@ -176,28 +176,14 @@ pub async fn route(
     } else {
         (Channel::Operators, Event::ToOperators)
     };
-    let mut steps = vec![State::Routed];
-    steps.extend(next(State::Routed, event));
-    let mut transition = Transition {
-        id,
-        target: &takedown.request.target_value,
-        from: State::Received,
-        steps,
-        actor: "worker",
-        reason: None,
-        agency: takedown.agency.as_deref(),
-        set: vec![
-            (fields::CHANNEL, channel.as_str().to_owned()),
-            (fields::RESOLUTION, resolution.to_string()),
-        ],
-        unset: vec![],
-        require: vec![],
-        action: "takedown.route",
-        details: json!({"channel": channel, "target": request.target_value}),
-        notify_registry: channel == Channel::Registry && settings.webhook_enabled,
-        suspension_ends: None,
-        blocklist: None,
-    };
+    let mut transition = Transition::new(&takedown, State::Routed, "worker", "takedown.route");
+    transition.steps.extend(next(State::Routed, event));
+    transition.set = vec![
+        (fields::CHANNEL, channel.as_str().to_owned()),
+        (fields::RESOLUTION, resolution.to_string()),
+    ];
+    transition.details = json!({"channel": channel, "target": request.target_value});
+    transition.notify_registry = channel == Channel::Registry && settings.webhook_enabled;
     let registrable = match crate::network::names::Target::parse(&request.target) {
         Ok(crate::network::names::Target::Domain { name, .. }) => {
             name.registrable_domain().map(|d| d.as_str().to_owned())
@@ -323,23 +309,9 @@ pub async fn decide(
         state: takedown.state,
     })?;
     let now = Utc::now();
-    let mut transition = Transition {
-        id,
-        target: &takedown.request.target_value,
-        from: takedown.state,
-        steps: vec![to],
-        actor: &caller.name,
-        reason: Some(&reason),
-        agency: takedown.agency.as_deref(),
-        set: vec![],
-        unset: vec![],
-        require: vec![],
-        action: "takedown.decision",
-        details: json!({"decision": format!("{:?}", input.decision).to_lowercase()}),
-        notify_registry: false,
-        suspension_ends: None,
-        blocklist: None,
-    };
+    let mut transition = Transition::new(&takedown, to, &caller.name, "takedown.decision");
+    transition.reason = Some(&reason);
+    transition.details = json!({"decision": format!("{:?}", input.decision).to_lowercase()});
     if takedown.state == State::Withdrawn {
         // Only the reinstatement a withdrawn suspension left behind.
         transition
@@ -397,23 +369,8 @@ pub async fn withdraw(
     let to = next(takedown.state, Event::Withdraw).ok_or(StepError::Conflict {
         state: takedown.state,
     })?;
-    let mut transition = Transition {
-        id,
-        target: &takedown.request.target_value,
-        from: takedown.state,
-        steps: vec![to],
-        actor: &caller.name,
-        reason: Some(&reason),
-        agency: takedown.agency.as_deref(),
-        set: vec![],
-        unset: vec![],
-        require: vec![],
-        action: "takedown.withdraw",
-        details: json!({}),
-        notify_registry: false,
-        suspension_ends: None,
-        blocklist: None,
-    };
+    let mut transition = Transition::new(&takedown, to, &caller.name, "takedown.withdraw");
+    transition.reason = Some(&reason);
     if takedown.state == State::Suspended {
         transition
             .set
@@ -467,22 +424,9 @@ pub async fn end_suspension(
     let Some(to) = next(State::Suspended, event) else {
         return Ok(false);
     };
-    let transition = Transition {
-        id,
-        target: &takedown.request.target_value,
-        from: State::Suspended,
-        steps: vec![to],
-        actor: "scheduler",
-        reason: Some("the suspension ended"),
-        agency: takedown.agency.as_deref(),
-        set: vec![],
-        unset: vec![],
-        require: vec![(fields::SUSPENDED_UNTIL, suspension.ends_at.to_rfc3339())],
-        action: "takedown.suspension_ended",
-        details: json!({"ended_at": suspension.ends_at}),
-        notify_registry: false,
-        suspension_ends: None,
-        blocklist: None,
-    };
+    let mut transition = Transition::new(&takedown, to, "scheduler", "takedown.suspension_ended");
+    transition.reason = Some("the suspension ended");
+    transition.details = json!({"ended_at": suspension.ends_at});
+    transition.require = vec![(fields::SUSPENDED_UNTIL, suspension.ends_at.to_rfc3339())];
     Ok(takedowns::transition(store, &transition, now).await? == Transitioned::Done)
 }
