@@ -104,7 +104,7 @@ full() { # format
   before=$(awk '/VmRSS/ {print $2}' "/proc/$PID/status")
   curl -s -H "Authorization: Bearer $SECRET" -o "$WORK/full.$1" -w "%{time_total} %{size_download}" "$BASE/v1/blocklist?format=$1" > "$WORK/timing"
   after=$(awk '/VmHWM/ {print $2}' "/proc/$PID/status")
-  read -r seconds bytes < "$WORK/timing"
+  read -r seconds bytes < "$WORK/timing" || true   # no trailing newline
   echo "full $1: ${seconds} s, $((bytes / 1048576)) MiB, service rss before ${before} KiB, peak during ${after} KiB (+$(( (after - before) / 1024 )) MiB)"
 }
 full rpz; full rpz; full json; full text
@@ -156,4 +156,7 @@ done = function(summary, latency)
     summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status))
 end
 EOF_LUA
-wrk -t1 -c4 -d"${DURATION}s" --latency -s "$WORK/delta.lua" "$BASE/v1/blocklist?since=$ENTRIES" | grep '^delta since'
+for connections in 1 4; do
+  printf 'wrk -c%s: ' "$connections"
+  wrk -t1 -c"$connections" -d"${DURATION}s" --latency -s "$WORK/delta.lua" "$BASE/v1/blocklist?since=$ENTRIES" | grep '^delta since'
+done
