@@ -1,0 +1,140 @@
+//! Audited changes are sent to Redis in groups by one appender per store, which numbers and
+//! hashes the audit entries itself. These tests race many changes from two stores (two
+//! appenders, as two processes would be) against one real Redis and check the chain and the
+//! preconditions.
+
+mod common;
+
+use common::TestApp;
+use futures::future::join_all;
+use originguard::store::audit;
+use originguard::store::change::{Applied, Change};
+use originguard::store::Store;
+use serde_json::json;
+
+#[tokio::test]
+async fn two_appenders_racing_keep_one_unbroken_chain() {
+    let app = TestApp::spawn().await;
+    let first = Store::connect(&app.redis.url()).await.unwrap();
+    let second = Store::connect(&app.redis.url()).await.unwrap();
+    let appends = (0..700).map(|i| {
+        let store = if i % 7 < 5 {
+            first.clone()
+        } else {
+            second.clone()
+        };
+        async move {
+            audit::append(
+                &store,
+                "t",
+                "test.race",
+                &format!("s{i}"),
+                None,
+                json!({"i": i}),
+            )
+            .await
+        }
+    });
+    let mut seqs: Vec<u64> = join_all(appends)
+        .await
+        .into_iter()
+        .map(|r| r.expect("append"))
+        .collect();
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=700).collect::<Vec<u64>>());
+    let verified = audit::verify(&first).await.unwrap();
+    assert_eq!(verified.first_bad_seq, None);
+    assert!(verified.valid);
+    assert_eq!(verified.entries, 700);
+}
+
+#[tokio::test]
+async fn of_two_changes_that_need_the_same_key_absent_exactly_one_is_made() {
+    let app = TestApp::spawn().await;
+    let first = Store::connect(&app.redis.url()).await.unwrap();
+    let second = Store::connect(&app.redis.url()).await.unwrap();
+    let attempt = |store: Store, pair: usize, who: &'static str| async move {
+        let key = format!("og:{{enforce}}:test:once:{pair}");
+        let mut change = Change::new();
+        change.require_absent(&key);
+        change.op("SET", &key, [who]);
+        change.audit(who, "test.once", &key, None, &json!({}));
+        change.apply(&store).await.expect("apply")
+    };
+    // All in flight together: pairs from the same appender land in one group.
+    let mut calls = Vec::new();
+    for pair in 0..50 {
+        calls.push(attempt(first.clone(), pair, "a"));
+        let other = if pair % 2 == 0 {
+            first.clone()
+        } else {
+            second.clone()
+        };
+        calls.push(attempt(other, pair, "b"));
+    }
+    let outcomes = join_all(calls).await;
+    for (pair, both) in outcomes.chunks(2).enumerate() {
+        let done = both
+            .iter()
+            .filter(|o| matches!(o, Applied::Done { .. }))
+            .count();
+        assert_eq!(done, 1, "pair {pair}: {both:?}");
+        let refused = both
+            .iter()
+            .find(|o| matches!(o, Applied::Refused { .. }))
+            .expect("one refused");
+        assert!(
+            matches!(refused, Applied::Refused { index: 1, current: Some(v) } if v == "a" || v == "b"),
+            "{refused:?}"
+        );
+    }
+    let verified = audit::verify(&first).await.unwrap();
+    assert!(verified.valid);
+    assert_eq!(verified.entries, 50, "one audit entry per change made");
+}
+
+#[tokio::test]
+async fn refused_changes_in_a_group_leave_the_others_made_and_the_chain_whole() {
+    let app = TestApp::spawn().await;
+    let store = Store::connect(&app.redis.url()).await.unwrap();
+    let taken = "og:{enforce}:test:taken";
+    let _: () = redis::cmd("SET")
+        .arg(taken)
+        .arg("x")
+        .query(&mut app.redis.connection())
+        .unwrap();
+    let calls = (0..60).map(|i| {
+        let store = store.clone();
+        async move {
+            let mut change = Change::new();
+            if i % 3 == 1 {
+                change.require_absent(taken);
+            }
+            let key = format!("og:{{enforce}}:test:made:{i}");
+            change.op("SET", &key, ["1"]);
+            change.audit("t", "test.group", &key, None, &json!({"i": i}));
+            (i, change.apply(&store).await.expect("apply"))
+        }
+    });
+    let outcomes = join_all(calls).await;
+    let mut conn = app.redis.connection();
+    for (i, outcome) in outcomes {
+        let made: bool = redis::cmd("EXISTS")
+            .arg(format!("og:{{enforce}}:test:made:{i}"))
+            .query(&mut conn)
+            .unwrap();
+        if i % 3 == 1 {
+            assert!(
+                matches!(outcome, Applied::Refused { .. }),
+                "{i}: {outcome:?}"
+            );
+            assert!(!made, "{i}: a refused change wrote nothing");
+        } else {
+            assert!(matches!(outcome, Applied::Done { .. }), "{i}: {outcome:?}");
+            assert!(made, "{i}");
+        }
+    }
+    let verified = audit::verify(&store).await.unwrap();
+    assert!(verified.valid);
+    assert_eq!(verified.entries, 40);
+}
