@@ -56,6 +56,7 @@ struct Inner {
     network: NetworkContext,
     metrics: PrometheusHandle,
     settings: Settings,
+    deltas: http::blocklist::DeltaCache,
 }
 
 impl AppState {
@@ -72,6 +73,7 @@ impl AppState {
             network,
             metrics: http::metrics::handle(),
             settings,
+            deltas: http::blocklist::DeltaCache::default(),
         }))
     }
 
@@ -98,6 +100,11 @@ impl AppState {
     /// Start-up settings.
     pub fn settings(&self) -> &Settings {
         &self.0.settings
+    }
+
+    /// Rendered blocklist deltas, by (since, version).
+    pub fn deltas(&self) -> &http::blocklist::DeltaCache {
+        &self.0.deltas
     }
 }
 

@@ -160,9 +160,18 @@ pub async fn blocklist(
     }
     if format == Format::Json {
         if let Some(since) = since {
-            if let Some(answer) = delta_answer(store_ref, since).await? {
-                let tag = etag(answer.version);
-                return Ok(([(header::ETAG, tag)], Json(answer)).into_response());
+            if let Some((version, body)) = delta_json(store_ref, state.deltas(), since).await? {
+                return Ok((
+                    [
+                        (
+                            header::CONTENT_TYPE,
+                            HeaderValue::from_static("application/json"),
+                        ),
+                        (header::ETAG, etag(version)),
+                    ],
+                    body,
+                )
+                    .into_response());
             }
         }
     }
@@ -192,6 +201,52 @@ pub async fn blocklist(
         Body::from_stream(body),
     )
         .into_response())
+}
+
+/// Rendered delta answers by `(since, version)`. A delta between two versions never changes
+/// (the log only grows at its end), so every poller asking from the same version gets the same
+/// bytes; at most [`DELTA_CACHE_ENTRIES`] are kept.
+#[derive(Debug, Default)]
+pub struct DeltaCache(std::sync::Mutex<std::collections::HashMap<(u64, u64), Bytes>>);
+
+/// Most deltas kept rendered.
+pub const DELTA_CACHE_ENTRIES: usize = 256;
+
+impl DeltaCache {
+    fn get(&self, key: (u64, u64)) -> Option<Bytes> {
+        self.0.lock().ok()?.get(&key).cloned()
+    }
+
+    fn put(&self, key: (u64, u64), body: Bytes) {
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= DELTA_CACHE_ENTRIES {
+                map.clear();
+            }
+            map.insert(key, body);
+        }
+    }
+}
+
+/// The JSON delta from `since` and its version, rendered once per `(since, version)`.
+async fn delta_json(
+    store_ref: &Store,
+    cache: &DeltaCache,
+    since: u64,
+) -> redis::RedisResult<Option<(u64, Bytes)>> {
+    if let (Some(version), Some(_)) = cached_checksum(store_ref).await? {
+        // A cached delta stands only while the log still reaches back to `since`.
+        if let Some(body) = cache.get((since, version)) {
+            if store::log_reaches(store_ref, since).await? {
+                return Ok(Some((version, body)));
+            }
+        }
+    }
+    let Some(answer) = delta_answer(store_ref, since).await? else {
+        return Ok(None);
+    };
+    let body = Bytes::from(serde_json::to_vec(&answer).unwrap_or_default());
+    cache.put((since, answer.version), body.clone());
+    Ok(Some((answer.version, body)))
 }
 
 /// A delta from `since`, at the newest version whose checksum is known (or computed now);

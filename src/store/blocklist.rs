@@ -323,6 +323,19 @@ return 0"#,
     Ok(sum)
 }
 
+/// Whether the retained log still holds every change after `since`.
+pub async fn log_reaches(store: &Store, since: u64) -> redis::RedisResult<bool> {
+    let mut conn = store.conn();
+    let first: redis::streams::StreamRangeReply = conn
+        .xrange_count(keys::blocklist_log(), "-", "+", 1)
+        .await?;
+    let oldest = first
+        .ids
+        .first()
+        .and_then(|e| e.id.split('-').next()?.parse::<u64>().ok());
+    Ok(oldest.is_some_and(|oldest| oldest <= since + 1))
+}
+
 /// The changes after `since` up to `upto` (inclusive), or `None` when some of them are no
 /// longer in the retained log (the caller answers in full).
 pub async fn changes(
@@ -333,17 +346,11 @@ pub async fn changes(
     if since >= upto {
         return Ok(Some(Vec::new()));
     }
+    if !log_reaches(store, since).await? {
+        return Ok(None);
+    }
     let mut conn = store.conn();
     let log = keys::blocklist_log();
-    let first: redis::streams::StreamRangeReply = conn.xrange_count(&log, "-", "+", 1).await?;
-    let oldest = first
-        .ids
-        .first()
-        .and_then(|e| e.id.split('-').next()?.parse::<u64>().ok());
-    match oldest {
-        Some(oldest) if oldest <= since + 1 => {}
-        _ => return Ok(None),
-    }
     let reply: redis::streams::StreamRangeReply = conn
         .xrange(&log, format!("({since}"), format!("{upto}"))
         .await?;
