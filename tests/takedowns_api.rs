@@ -547,3 +547,116 @@ async fn the_listing_filters_and_pages_newest_first() {
         .await
         .assert_problem(422, "invalid_request");
 }
+
+/// An intake entry delivered more often than allowed (its consumers kept dying) becomes a dead
+/// letter: listed for admin, counted in /metrics, audited, and gone from the queue.
+#[tokio::test]
+async fn an_entry_delivered_too_often_becomes_a_dead_letter() {
+    use originguard::store::Store;
+    use originguard::worker::WorkerConfig;
+    let dns = dns_server::start().await;
+    let app = TestApp::spawn_full(
+        Default::default(),
+        common::test_network(vec![dns.addr]),
+        None,
+    )
+    .await;
+    let id = submit(&app, &request("giay.example.com")).await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    // A consumer that dies after each delivery: read, then claimed again and again.
+    let mut conn = app.redis.connection();
+    let stream = "og:{enforce}:queue:intake";
+    let _: () = redis::cmd("XGROUP")
+        .arg("CREATE")
+        .arg(stream)
+        .arg("workers")
+        .arg("0")
+        .query(&mut conn)
+        .expect("group");
+    let read: redis::Value = redis::cmd("XREADGROUP")
+        .arg("GROUP")
+        .arg("workers")
+        .arg("ghost")
+        .arg("STREAMS")
+        .arg(stream)
+        .arg(">")
+        .query(&mut conn)
+        .expect("read");
+    assert_ne!(read, redis::Value::Nil);
+    let pending: Vec<(String, String, u64, u64)> = redis::cmd("XPENDING")
+        .arg(stream)
+        .arg("workers")
+        .arg("-")
+        .arg("+")
+        .arg(10)
+        .query(&mut conn)
+        .expect("pending");
+    let entry = pending[0].0.clone();
+    for _ in 0..3 {
+        let _: redis::Value = redis::cmd("XCLAIM")
+            .arg(stream)
+            .arg("workers")
+            .arg("ghost")
+            .arg(0)
+            .arg(&entry)
+            .query(&mut conn)
+            .expect("claim");
+    }
+
+    let mut config = WorkerConfig::new(takedowns::settings(Duration::from_secs(86_400)));
+    config.max_deliveries = 3;
+    config.visibility_timeout = Duration::from_millis(200);
+    let token = tokio_util::sync::CancellationToken::new();
+    let store = Store::connect(&app.redis.url()).await.expect("store");
+    let workers = tokio::spawn(originguard::worker::run(
+        store,
+        common::test_network(vec![dns.addr]),
+        config,
+        token.clone(),
+    ));
+    let dead = eventually(WAIT, || async {
+        app.get_as(Role::Admin, "/v1/queue/dead-letters")
+            .send()
+            .await
+            .json["dead_letters"]
+            .as_array()
+            .is_some_and(|d| !d.is_empty())
+    })
+    .await;
+    assert!(dead, "no dead letter");
+    let letters = app
+        .get_as(Role::Admin, "/v1/queue/dead-letters")
+        .send()
+        .await;
+    let letter = &letters.json["dead_letters"][0];
+    assert_eq!(letter["queue"], "intake", "{}", letters.text);
+    assert_eq!(letter["takedown"], id.as_str());
+    assert!(
+        letter["attempts"].as_u64().is_some_and(|a| a > 3),
+        "{}",
+        letters.text
+    );
+    assert!(audit_actions(&app, &id)
+        .await
+        .contains(&"queue.dead_letter".to_owned()));
+    let left: u64 = redis::cmd("XLEN")
+        .arg(stream)
+        .query(&mut conn)
+        .expect("xlen");
+    assert_eq!(left, 0, "the entry left the queue");
+    // Never routed: the request waits for a person to look at it.
+    assert_eq!(get(&app, Role::Admin, &id).await.json["state"], "received");
+    let metrics = app.get("/metrics").send().await.text;
+    assert!(
+        metrics.lines().any(|l| l == "originguard_dead_letters 1"),
+        "{metrics}"
+    );
+    app.get_as(Role::Authority, "/v1/queue/dead-letters")
+        .send()
+        .await
+        .assert_problem(403, "forbidden");
+    token.cancel();
+    let _ = workers.await;
+}
