@@ -660,3 +660,40 @@ async fn an_entry_delivered_too_often_becomes_a_dead_letter() {
     token.cancel();
     let _ = workers.await;
 }
+
+#[tokio::test]
+async fn a_batch_sent_again_with_its_idempotency_key_files_nothing_twice() {
+    let (app, _dns) = app().await;
+    let send = |body: String| {
+        app.request(reqwest::Method::POST, "/v1/takedowns/batch")
+            .key(&app.keys[&Role::Authority])
+            .header("content-type", "application/x-ndjson")
+            .header("idempotency-key", "list-2026-11-23")
+            .body(body)
+            .send()
+    };
+    let lines = |answer: &Answer| -> Vec<Value> {
+        answer
+            .text
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json line"))
+            .collect()
+    };
+    let one = request("one.example").to_string();
+    let two = request("two.example").to_string();
+    let first = lines(&send(format!("{one}\n{two}\n")).await);
+    let again = lines(&send(format!("{one}\n{two}\n")).await);
+    assert!(first[0]["id"].as_str().is_some(), "{first:?}");
+    assert_eq!(first[0]["id"], again[0]["id"]);
+    assert_eq!(first[1]["id"], again[1]["id"]);
+    let changed = lines(&send(format!("{one}\n{}\n", request("three.example"))).await);
+    assert_eq!(changed[0]["id"], first[0]["id"]);
+    assert_eq!(changed[1]["errors"][0]["code"], "conflict", "{changed:?}");
+    let all = app.get_as(Role::Admin, "/v1/takedowns").send().await;
+    assert_eq!(
+        all.json["takedowns"].as_array().map(Vec::len),
+        Some(2),
+        "{}",
+        all.text
+    );
+}

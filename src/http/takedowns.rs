@@ -170,9 +170,12 @@ pub struct BatchError {
 }
 
 /// Files one request a line (NDJSON, up to 10,000 lines); each line is accepted or rejected
-/// on its own. Answers NDJSON in input order: `line` with `id` or `errors`.
+/// on its own. Answers NDJSON in input order: `line` with `id` or `errors`. With
+/// `Idempotency-Key`, sending the same batch again returns the same ids; a line that differs
+/// from the first sending is that line's `conflict`.
 #[utoipa::path(post, path = "/v1/takedowns/batch", tag = "takedowns",
     request_body(content = String, content_type = "application/x-ndjson", description = "One takedown request a line"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a resent batch safe: each line keeps the id it got")),
     responses(
         (status = 200, description = "One answer line per input line", body = BatchAnswer, content_type = "application/x-ndjson"),
         (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
@@ -184,23 +187,31 @@ pub async fn submit_batch(
     State(state): State<AppState>,
     caller: Caller,
     lang: Lang,
+    headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     caller.require(&[Role::Authority])?;
+    let key = idempotency_key(&headers)?;
     let lines = super::batch::read_lines(body).await?;
-    let shared = Arc::new((state, caller));
+    let shared = Arc::new((state, caller, key));
     let answers = stream::iter(lines)
         .map(move |line| {
             let shared = Arc::clone(&shared);
-            async move { batch_line(&shared.0, &shared.1, line, lang).await }
+            async move {
+                let (state, caller, key) = &*shared;
+                batch_line(state, caller, key.as_deref(), line, lang).await
+            }
         })
         .buffered(BATCH_CONCURRENCY);
     Ok(super::batch::ndjson_response(answers))
 }
 
+/// One line of a batch; with the batch's `Idempotency-Key`, the line's own key is that key
+/// and its line number, so sending the same batch again files nothing twice.
 async fn batch_line(
     state: &AppState,
     caller: &Caller,
+    key: Option<&str>,
     line: crate::ndjson::Line,
     lang: Lang,
 ) -> BatchAnswer {
@@ -221,14 +232,16 @@ async fn batch_line(
         Ok(text) => text,
         Err(error) => return rejected(whole(error.code(), error.message(lang).to_owned())),
     };
-    let input: TakedownInput = match serde_json::from_str(text) {
+    let value: serde_json::Value = match serde_json::from_str(text) {
+        Ok(value) => value,
+        Err(e) => return rejected(whole("malformed_json", e.to_string())),
+    };
+    let idem = key.map(|k| workflow::idempotency(caller, &format!("{k}#{}", line.number), &value));
+    let input: TakedownInput = match serde_json::from_value(value) {
         Ok(input) => input,
-        Err(e) if e.is_syntax() || e.is_eof() => {
-            return rejected(whole("malformed_json", e.to_string()))
-        }
         Err(e) => return rejected(whole("invalid_value", e.to_string())),
     };
-    match workflow::submit(state.store(), caller, &input, None).await {
+    match workflow::submit(state.store(), caller, &input, idem).await {
         Ok((takedown, _)) => BatchAnswer {
             line: line.number,
             id: Some(takedown.id),
@@ -245,6 +258,14 @@ async fn batch_line(
                 })
                 .collect(),
         ),
+        Err(StepError::IdempotencyMismatch) => rejected(whole(
+            "conflict",
+            lang.pick(
+                "This line differs from the line sent before with the same Idempotency-Key.",
+                "Dòng này khác với dòng đã gửi trước đó với cùng Idempotency-Key.",
+            )
+            .to_owned(),
+        )),
         Err(error) => {
             tracing::warn!(%error, line = line.number, "storing a batch line failed");
             rejected(whole(
