@@ -14,13 +14,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use common::takedowns::{audit_actions, dead_letters, request, submit_target as submit, takedown};
 use common::{dns_server, eventually, test_network, TestApp};
 use originguard::app::Settings;
 use originguard::auth::Role;
 use originguard::store::{keys, Store};
 use originguard::takedown::TakedownSettings;
 use originguard::worker::WorkerConfig;
-use serde_json::{json, Value};
+use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 /// Generous bound for anything the workers do (nothing here measures speed).
@@ -51,71 +52,6 @@ fn settings() -> Settings {
         takedowns: takedown_settings(),
         ..Settings::default()
     }
-}
-
-fn request(target: &str) -> Value {
-    json!({
-        "target": target,
-        "category": "counterfeit",
-        "legal_basis": {"document_number": "123/QĐ-QLTT", "issued_on": "2026-11-02", "issuer": "Cục QLTT Hà Nội"},
-        "evidence": [{
-            "url": format!("https://{target}/p/1"),
-            "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-            "captured_at": "2026-11-01T08:00:00Z",
-            "description": "listing"
-        }]
-    })
-}
-
-/// Submits a request for `target`; returns its id.
-async fn submit(app: &TestApp, target: &str) -> String {
-    let answer = app
-        .post_as(Role::Authority, "/v1/takedowns", &request(target))
-        .send()
-        .await;
-    assert_eq!(answer.status, 202, "{}", answer.text);
-    assert_eq!(answer.json["state"], "received", "{}", answer.text);
-    answer.json["id"].as_str().expect("id").to_owned()
-}
-
-/// The request as an admin sees it (`Null` when the app cannot answer right now).
-async fn takedown(app: &TestApp, id: &str) -> Value {
-    let answer = app
-        .get_as(Role::Admin, &format!("/v1/takedowns/{id}"))
-        .send()
-        .await;
-    if answer.status == 200 {
-        answer.json
-    } else {
-        Value::Null
-    }
-}
-
-/// The audit actions recorded about `id`.
-async fn audit_actions(app: &TestApp, id: &str) -> Vec<String> {
-    let answer = app
-        .get_as(Role::Admin, &format!("/v1/audit?subject={id}"))
-        .send()
-        .await;
-    assert_eq!(answer.status, 200, "{}", answer.text);
-    answer.json["entries"]
-        .as_array()
-        .expect("entries")
-        .iter()
-        .map(|e| e["action"].as_str().unwrap_or_default().to_owned())
-        .collect()
-}
-
-async fn dead_letters(app: &TestApp) -> Vec<Value> {
-    let answer = app
-        .get_as(Role::Admin, "/v1/queue/dead-letters")
-        .send()
-        .await;
-    assert_eq!(answer.status, 200, "{}", answer.text);
-    answer.json["dead_letters"]
-        .as_array()
-        .expect("dead_letters")
-        .clone()
 }
 
 fn count_state(takedown: &Value, state: &str) -> usize {

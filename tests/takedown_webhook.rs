@@ -16,6 +16,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
 use bytes::Bytes;
+use common::takedowns::{dead_letters, submit_target as submit, takedown};
 use common::{dns_server, eventually, test_network, TestApp};
 use hmac::{Hmac, Mac};
 use originguard::app::Settings;
@@ -25,7 +26,7 @@ use originguard::store::keys;
 use originguard::takedown::TakedownSettings;
 use originguard::worker::webhook::WebhookConfig;
 use originguard::worker::WorkerConfig;
-use serde_json::{json, Value};
+use serde_json::Value;
 use sha2::Sha256;
 
 /// Generous bound for anything the workers do (nothing here measures speed).
@@ -162,54 +163,12 @@ async fn app_with_webhook(url: &str, max_attempts: u64) -> (TestApp, dns_server:
     (app, dns)
 }
 
-fn request(target: &str) -> Value {
-    json!({
-        "target": target,
-        "category": "counterfeit",
-        "legal_basis": {"document_number": "123/QĐ-QLTT", "issued_on": "2026-11-02", "issuer": "Cục QLTT Hà Nội"},
-        "evidence": [{
-            "url": format!("https://{target}/p/1"),
-            "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-            "captured_at": "2026-11-01T08:00:00Z",
-            "description": "listing"
-        }]
-    })
-}
-
-async fn submit(app: &TestApp, target: &str) -> String {
-    let answer = app
-        .post_as(Role::Authority, "/v1/takedowns", &request(target))
-        .send()
-        .await;
-    assert_eq!(answer.status, 202, "{}", answer.text);
-    answer.json["id"].as_str().expect("id").to_owned()
-}
-
-async fn takedown(app: &TestApp, id: &str) -> Value {
-    app.get_as(Role::Admin, &format!("/v1/takedowns/{id}"))
-        .send()
-        .await
-        .json
-}
-
 /// Waits until the request is in `state`; returns it.
 async fn wait_for(app: &TestApp, id: &str, state: &str) -> Value {
     let reached = eventually(WAIT, || async { takedown(app, id).await["state"] == state }).await;
     let last = takedown(app, id).await;
     assert!(reached, "never reached {state}: {last}");
     last
-}
-
-async fn dead_letters(app: &TestApp) -> Vec<Value> {
-    let answer = app
-        .get_as(Role::Admin, "/v1/queue/dead-letters")
-        .send()
-        .await;
-    assert_eq!(answer.status, 200, "{}", answer.text);
-    answer.json["dead_letters"]
-        .as_array()
-        .expect("dead_letters")
-        .clone()
 }
 
 /// Waits until there is at least one dead letter; returns them all.

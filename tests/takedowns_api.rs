@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::takedowns::{self, app, get, request, submit, wait_for, WAIT};
+use common::takedowns::{self, app, audit_actions, get, request, submit, wait_for, WAIT};
 use common::{dns_server, eventually, Answer, TestApp};
 use originguard::auth::{new_key_stanza, Caller, Role};
 use serde_json::{json, Value};
@@ -21,20 +21,6 @@ fn history_states(takedown: &Value) -> Vec<String> {
         .expect("history")
         .iter()
         .map(|h| h["state"].as_str().unwrap_or_default().to_owned())
-        .collect()
-}
-
-async fn audit_actions(app: &TestApp, id: &str) -> Vec<String> {
-    let answer = app
-        .get_as(Role::Admin, &format!("/v1/audit?subject={id}"))
-        .send()
-        .await;
-    assert_eq!(answer.status, 200, "{}", answer.text);
-    answer.json["entries"]
-        .as_array()
-        .expect("entries")
-        .iter()
-        .map(|e| e["action"].as_str().unwrap_or_default().to_owned())
         .collect()
 }
 

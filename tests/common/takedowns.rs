@@ -111,3 +111,49 @@ pub async fn withdraw(app: &TestApp, id: &str) -> Answer {
     .send()
     .await
 }
+
+/// Submits a request for `target` as the authority; returns its id.
+pub async fn submit_target(app: &TestApp, target: &str) -> String {
+    submit(app, &request(target)).await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
+}
+
+/// The request as an admin sees it (`Null` when the app cannot answer right now).
+pub async fn takedown(app: &TestApp, id: &str) -> Value {
+    let answer = get(app, Role::Admin, id).await;
+    if answer.status == 200 {
+        answer.json
+    } else {
+        Value::Null
+    }
+}
+
+/// The audit actions recorded about `id`, oldest first.
+pub async fn audit_actions(app: &TestApp, id: &str) -> Vec<String> {
+    let answer = app
+        .get_as(Role::Admin, &format!("/v1/audit?subject={id}"))
+        .send()
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    answer.json["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| e["action"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// Every dead letter, as admin.
+pub async fn dead_letters(app: &TestApp) -> Vec<Value> {
+    let answer = app
+        .get_as(Role::Admin, "/v1/queue/dead-letters")
+        .send()
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    answer.json["dead_letters"]
+        .as_array()
+        .expect("dead_letters")
+        .clone()
+}
