@@ -176,7 +176,7 @@ async fn the_gs1_prefix_names_the_issuing_office_and_is_never_called_origin() {
 #[tokio::test]
 async fn product_and_lot_come_from_the_reference_data() {
     let app = TestApp::spawn().await;
-    let today = Utc::now().date_naive();
+    let today = originguard::origin::vietnam_date(Utc::now());
     let (past, future) = (today - Duration::days(10), today + Duration::days(300));
     let gtin = with_check_digit("0893600000001");
     let product = json!({"gtin": gtin, "name": "Cà phê", "manufacturer_tax_code": "0300588569",
@@ -250,7 +250,7 @@ async fn expiry_dates_in_codes_follow_day_zero_and_the_century_rule() {
         .send()
         .await;
     assert_eq!(loaded.json["accepted"], 1, "{}", loaded.text);
-    let today = Utc::now().date_naive();
+    let today = originguard::origin::vietnam_date(Utc::now());
     let expiry = |yymmdd: String| {
         let app = &app;
         let code = format!("(01){gtin}(10)R(17){yymmdd}");

@@ -140,7 +140,7 @@ async fn verify_one(
     lang: Lang,
 ) -> Result<ClaimAnswer, redis::RedisError> {
     let now = Utc::now();
-    let today = now.date_naive();
+    let today = crate::origin::vietnam_date(now);
     let parsed = ParsedClaim::parse(input, today.year());
     let found = look_up(state.store(), &parsed).await?;
     let outcome = evaluate(&parsed, &found, today);

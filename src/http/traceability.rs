@@ -133,7 +133,7 @@ pub async fn check(
             ),
         }]));
     }
-    let today = Utc::now().date_naive();
+    let today = crate::origin::vietnam_date(Utc::now());
     let checked = gs1::parse(&request.code, today.year());
     let lookup = match &checked.gtin {
         Some(gtin) => {

@@ -83,7 +83,7 @@ pub fn invoice(
 impl World {
     pub async fn new() -> World {
         let app = TestApp::spawn().await;
-        let today = Utc::now().date_naive();
+        let today = originguard::origin::vietnam_date(Utc::now());
         let world = World {
             app,
             today,

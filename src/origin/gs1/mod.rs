@@ -61,11 +61,11 @@ pub fn parse(input: &str, current_year: i32) -> Check {
     collector.finish(format)
 }
 
-/// [`parse`] with the current year taken from the system clock (UTC). The only clock read in
-/// the GS1 module.
+/// [`parse`] with the current year in Vietnam taken from the system clock. The only clock read
+/// in the GS1 module.
 pub fn parse_today(input: &str) -> Check {
     use chrono::Datelike;
-    parse(input, chrono::Utc::now().year())
+    parse(input, super::vietnam_date(chrono::Utc::now()).year())
 }
 
 /// Which form `code` (already trimmed) is written in.
