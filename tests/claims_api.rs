@@ -489,3 +489,37 @@ async fn a_batch_answers_every_line_in_order_and_survives_bad_lines() {
         .await
         .assert_problem(403, "forbidden");
 }
+
+#[tokio::test]
+async fn a_claimed_origin_must_be_an_iso_country_code() {
+    let app = loaded_app().await;
+    let body = claim("0101248141", "08935049500018", "Vietnam", "", json!([]));
+    let answer = app
+        .post_as(Role::Platform, "/v1/claims/verify", &body)
+        .send()
+        .await;
+    let problem = answer.assert_problem(422, "invalid_request");
+    assert_eq!(problem["errors"][0]["field"], "product.claimed_origin");
+    assert_eq!(problem["errors"][0]["code"], "invalid_country");
+    // Lower case is read as the code it spells; in a batch, the bad line alone is refused.
+    let good = claim("0101248141", "08935049500018", "vn", "", json!([]));
+    let batch = format!("{good}\n{body}\n");
+    let answer = app
+        .request(reqwest::Method::POST, "/v1/claims/verify-batch")
+        .key(&app.keys[&Role::Platform])
+        .header("content-type", "application/x-ndjson")
+        .body(batch)
+        .send()
+        .await;
+    let lines: Vec<Value> = answer
+        .text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert!(lines[0]["verdict"].is_string(), "{}", answer.text);
+    assert_eq!(
+        lines[1]["error"]["code"], "invalid_country",
+        "{}",
+        answer.text
+    );
+}

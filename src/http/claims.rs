@@ -115,11 +115,29 @@ pub struct LineError {
 }
 
 impl ClaimRequest {
-    fn into_input(self) -> Result<ClaimInput, LineError> {
+    /// The claim to judge; a request the rules cannot read is refused field by field.
+    fn into_input(self) -> Result<ClaimInput, FieldProblem> {
         if self.invoices.len() > MAX_INVOICES_PER_CLAIM {
-            return Err(LineError {
+            return Err(FieldProblem {
+                field: "invoices".into(),
                 code: "too_many_invoices".into(),
-                message: format!("At most {MAX_INVOICES_PER_CLAIM} invoices per claim."),
+                message: Text::new(
+                    format!("At most {MAX_INVOICES_PER_CLAIM} invoices per claim."),
+                    format!("Tối đa {MAX_INVOICES_PER_CLAIM} hóa đơn cho mỗi khai báo."),
+                ),
+            });
+        }
+        let origin = self.product.claimed_origin.as_deref().map(str::trim);
+        if origin.is_some_and(|o| {
+            !o.is_empty() && crate::origin::country::by_alpha2(&o.to_ascii_uppercase()).is_none()
+        }) {
+            return Err(FieldProblem {
+                field: "product.claimed_origin".into(),
+                code: "invalid_country".into(),
+                message: Text::fixed(
+                    "Not an ISO 3166-1 alpha-2 country code (VN, CN, …).",
+                    "Không phải mã quốc gia ISO 3166-1 alpha-2 (VN, CN, …).",
+                ),
             });
         }
         Ok(ClaimInput {
@@ -174,16 +192,9 @@ pub async fn verify(
     ApiJson(request): ApiJson<ClaimRequest>,
 ) -> Result<Json<ClaimAnswer>, ApiError> {
     caller.require(&[Role::Platform, Role::Authority])?;
-    let input = request.into_input().map_err(|e| {
-        ApiError::invalid(vec![FieldProblem {
-            field: "invoices".into(),
-            code: e.code,
-            message: Text::new(
-                e.message,
-                format!("Tối đa {MAX_INVOICES_PER_CLAIM} hóa đơn cho mỗi khai báo."),
-            ),
-        }])
-    })?;
+    let input = request
+        .into_input()
+        .map_err(|problem| ApiError::invalid(vec![problem]))?;
     Ok(Json(verify_one(&state, &input, lang).await?))
 }
 
@@ -239,7 +250,7 @@ async fn batch_line(state: &AppState, line: crate::ndjson::Line, lang: Lang) -> 
     };
     let input = match request.into_input() {
         Ok(input) => input,
-        Err(error) => return failed(&error.code, error.message),
+        Err(problem) => return failed(&problem.code, problem.message.get(lang).to_owned()),
     };
     match verify_one(state, &input, lang).await {
         Ok(answer) => BatchLine {
