@@ -4,6 +4,7 @@
 #
 #   bash benches/load.sh            # everything
 #   DURATION=5 bash benches/load.sh # shorter wrk runs
+#   HTTP_ONLY=1 bash benches/load.sh # sections 1 and 2 only (wrk rates)
 #
 # Needs: wrk, curl, redis-server, python3 (for generating input). Every loop is bounded.
 set -euo pipefail
@@ -72,28 +73,35 @@ local codes = {
   '{"code":"https://id.gs1.org/01/08935049500018/10/LOT7?17=271231"}',
   '{"code":"(01)04006381333931(21)SN12345"}',
 }
+-- Requests are formatted once; each call only picks the next, so wrk spends little on Lua.
+local requests = {}
+for n, body in ipairs(codes) do
+  requests[n] = wrk.format("POST", "/v1/traceability/check",
+    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. key}, body)
+end
 local i = 0
 request = function()
   i = i + 1
-  return wrk.format("POST", "/v1/traceability/check",
-    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. key},
-    codes[(i % #codes) + 1])
+  return requests[(i % #requests) + 1]
 end
 EOF
 errors() { awk '/Non-2xx/ {print $5}' | grep . || echo 0; }
 rate() { awk '/Requests\/sec/ {print $2}'; }
 p99() { awk '/ 99%/ {print $2}'; }
-wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$BASE/healthz" > "$WORK/healthz.txt"
-wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/check.lua" "$BASE" > "$WORK/check.txt"
-H=$(rate < "$WORK/healthz.txt"); C=$(rate < "$WORK/check.txt")
-# The same endpoint with one fixed body: wrk's per-request Lua above costs wrk itself time.
+# The same endpoint with one fixed body as well.
 printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["Authorization"] = "Bearer %s"\nwrk.body = %s\n' \
   "${SECRET[platform]}" "'{\"code\":\"(01)08935049500018(10)LOT7(17)271231\"}'" > "$WORK/check-static.lua"
-wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/check-static.lua" "$BASE/v1/traceability/check" > "$WORK/check-static.txt"
-CS=$(rate < "$WORK/check-static.txt")
-echo "healthz: $H req/s (p99 $(p99 < "$WORK/healthz.txt"))"
-echo "traceability/check, one fixed element string: $CS req/s (p99 $(p99 < "$WORK/check-static.txt"), non-2xx $(errors < "$WORK/check-static.txt")) = $(python3 -c "print(round(100*$CS/$H,1))")% of healthz"
-echo "traceability/check, 4 forms rotated by a wrk Lua script: $C req/s (p99 $(p99 < "$WORK/check.txt"), non-2xx $(errors < "$WORK/check.txt")) = $(python3 -c "print(round(100*$C/$H,1))")% of healthz"
+# Rounds alternate the three loads, so that a slower or faster stretch of the shared machine
+# affects both sides of each ratio alike.
+for round in $(seq 1 "${ROUNDS:-3}"); do
+  wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$BASE/healthz" > "$WORK/healthz.txt"
+  wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/check-static.lua" "$BASE/v1/traceability/check" > "$WORK/check-static.txt"
+  wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/check.lua" "$BASE" > "$WORK/check.txt"
+  H=$(rate < "$WORK/healthz.txt"); C=$(rate < "$WORK/check.txt"); CS=$(rate < "$WORK/check-static.txt")
+  echo "round $round: healthz: $H req/s (p99 $(p99 < "$WORK/healthz.txt"))"
+  echo "round $round: traceability/check, one fixed element string: $CS req/s (p99 $(p99 < "$WORK/check-static.txt"), non-2xx $(errors < "$WORK/check-static.txt")) = $(python3 -c "print(round(100*$CS/$H,1))")% of healthz"
+  echo "round $round: traceability/check, 4 forms rotated: $C req/s (p99 $(p99 < "$WORK/check.txt"), non-2xx $(errors < "$WORK/check.txt")) = $(python3 -c "print(round(100*$C/$H,1))")% of healthz"
+done
 
 # 2. Tax codes and invoices.
 wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Authorization: Bearer ${SECRET[platform]}" \
@@ -107,6 +115,8 @@ wrk.body = '{"seller_tax_code":"0300588569","template":"1","symbol":"C26TAA","nu
 EOF
 wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/invoice.lua" "$BASE/v1/invoices/check" > "$WORK/invoice.txt"
 echo "invoices/check: $(rate < "$WORK/invoice.txt") req/s (p99 $(p99 < "$WORK/invoice.txt"), non-2xx $(errors < "$WORK/invoice.txt"))"
+
+[ -n "${HTTP_ONLY:-}" ] && exit 0
 
 # 3. A claims batch of BATCH_LINES lines, end to end.
 python3 - "$BATCH_LINES" > "$WORK/claims.ndjson" <<'EOF'

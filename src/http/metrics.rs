@@ -74,6 +74,16 @@ pub fn record_queue(figures: &crate::store::queue::QueueFigures) {
     metrics::gauge!("originguard_webhook_due").set(figures.webhook_due as f64);
 }
 
+/// Sets the reference cache gauges: look-ups answered from memory and from Redis since start,
+/// answers held, and whether Redis's invalidation messages are arriving (1) or not (0).
+pub fn record_reference_cache(figures: &crate::store::cache::CacheFigures) {
+    metrics::gauge!("originguard_reference_cache_hits").set(figures.hits as f64);
+    metrics::gauge!("originguard_reference_cache_misses").set(figures.misses as f64);
+    metrics::gauge!("originguard_reference_cache_entries").set(figures.held as f64);
+    metrics::gauge!("originguard_reference_cache_tracking")
+        .set(f64::from(u8::from(figures.tracking)));
+}
+
 /// Sets the blocklist gauges: current version, active entries by type, and each operator's
 /// lag in versions behind its last acknowledgement.
 pub async fn record_blocklist(store: &crate::store::Store) -> redis::RedisResult<()> {

@@ -64,6 +64,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     if let Err(error) = super::metrics::record_blocklist(state.store()).await {
         tracing::warn!(%error, "cannot read the blocklist figures for /metrics");
     }
+    super::metrics::record_reference_cache(&state.store().reads().figures());
     (
         [(
             header::CONTENT_TYPE,

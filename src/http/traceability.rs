@@ -1,6 +1,8 @@
 //! `POST /v1/traceability/check`: reads any GS1 code form and looks the GTIN and lot up in the
 //! reference data (platform, authority, admin).
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::Json;
 use chrono::{Datelike, NaiveDate, Utc};
@@ -52,7 +54,9 @@ pub struct CheckAnswer {
     /// Every problem found.
     pub errors: Vec<CodeError>,
     /// The product record, when the GTIN is in the reference data.
-    pub product: Option<Product>,
+    // Shared with the reference cache, not copied per answer.
+    #[schema(value_type = Option<Product>)]
+    pub product: Option<Arc<Product>>,
     /// The lot, when the code names one and it is known (in the product's lots or recalls).
     pub lot: Option<LotAnswer>,
 }
@@ -147,7 +151,7 @@ pub async fn check(
 /// Builds the answer from the parsed code and what the reference data holds.
 pub fn answer(
     checked: Check,
-    lookup: Option<(Option<Product>, bool)>,
+    lookup: Option<(Option<Arc<Product>>, bool)>,
     today: NaiveDate,
     lang: Lang,
 ) -> CheckAnswer {

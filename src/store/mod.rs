@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod blocklist;
+pub mod cache;
 pub mod change;
 pub mod claims;
 pub mod keys;
@@ -46,6 +47,8 @@ pub struct Store {
     client: redis::Client,
     /// The task that makes this store's [`change::Change`]s, shared by its clones.
     appender: change::Appender,
+    /// Reference records held in memory under Redis's client-side tracking.
+    reads: cache::ReadCache,
 }
 
 impl std::fmt::Debug for Store {
@@ -72,6 +75,7 @@ impl Store {
             .map_err(connect_error)?;
         Ok(Store {
             conn,
+            reads: cache::ReadCache::new(&client),
             client,
             appender: change::Appender::default(),
         })
@@ -80,6 +84,11 @@ impl Store {
     /// The shared multiplexed connection.
     pub fn conn(&self) -> ConnectionManager {
         self.conn.clone()
+    }
+
+    /// The in-memory cache of reference records.
+    pub fn reads(&self) -> &cache::ReadCache {
+        &self.reads
     }
 
     /// A dedicated connection for blocking reads (XREADGROUP BLOCK), which must not hold up

@@ -1,6 +1,8 @@
 //! Reference data in Redis: one JSON string per product, taxpayer and invoice, one set of
 //! recalled lots per GTIN. Loads replace records one by one (upsert).
 
+use std::sync::Arc;
+
 use redis::AsyncCommands;
 
 use super::{keys, Store};
@@ -22,7 +24,10 @@ pub async fn put_records(store: &Store, records: &[Record]) -> redis::RedisResul
         pipe.ignore();
     }
     let mut conn = store.conn();
-    pipe.query_async::<()>(&mut conn).await
+    let written = pipe.query_async::<()>(&mut conn).await;
+    // Whatever this process held may be older than what it just wrote (or tried to).
+    store.reads().forget_all();
+    written
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> String {
@@ -45,31 +50,36 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
 }
 
 /// The product with this 14-digit GTIN and whether `lot` (if given) is on the recall list.
+/// Both answers come from the reference cache when Redis has not said they changed.
 pub async fn product_with_recall(
     store: &Store,
     gtin: &str,
     lot: Option<&str>,
-) -> redis::RedisResult<(Option<Product>, bool)> {
+) -> redis::RedisResult<(Option<Arc<Product>>, bool)> {
     let product_key = keys::product(gtin);
-    let mut conn = store.conn();
-    let (text, recalled): (Option<String>, bool) = match lot {
+    let product = store.reads().get(store, &product_key, |text| {
+        from_json::<Product>(&product_key, text).map(Arc::new)
+    });
+    let (product, recalled) = match lot {
         Some(lot) => {
-            redis::pipe()
-                .get(&product_key)
-                .sismember(keys::recalls(gtin), lot)
-                .query_async(&mut conn)
-                .await?
+            let recalls_key = keys::recalls(gtin);
+            let recalled = store.reads().is_member(store, &recalls_key, lot);
+            tokio::try_join!(product, recalled)?
         }
-        None => (conn.get(&product_key).await?, false),
+        None => (product.await?, false),
     };
-    Ok((from_json(&product_key, text), recalled))
+    Ok((Option::clone(&*product), recalled))
 }
 
-/// The taxpayer with this canonical tax code.
+/// The taxpayer with this canonical tax code, from the reference cache when Redis has not said
+/// it changed.
 pub async fn taxpayer(store: &Store, tax_code: &str) -> redis::RedisResult<Option<Taxpayer>> {
     let key = keys::taxpayer(tax_code);
-    let text: Option<String> = store.conn().get(&key).await?;
-    Ok(from_json(&key, text))
+    let taxpayer = store
+        .reads()
+        .get(store, &key, |text| from_json::<Taxpayer>(&key, text))
+        .await?;
+    Ok(Option::clone(&taxpayer))
 }
 
 /// The invoice with this lookup key.
