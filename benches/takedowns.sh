@@ -72,7 +72,7 @@ grep '^takedown intake' "$WORK/wrk.txt"
 stored=$(redis-cli -s "$SOCKET" zcard 'og:{enforce}:index:all')
 queued=$(redis-cli -s "$SOCKET" xlen 'og:{enforce}:queue:intake')
 echo "stored requests: $stored, queued: $queued, audit entries: $(redis-cli -s "$SOCKET" xlen 'og:{enforce}:audit:log')"
-redis-cli -s "$SOCKET" info commandstats | tr -d '\r' | grep -E '^cmdstat_(evalsha|hgetall|lrange|xadd):' \
+redis-cli -s "$SOCKET" info commandstats | tr -d '\r' | grep -E '^cmdstat_(evalsha|hgetall|lrange|xadd|hset|rpush|zadd|hmget|incr|set|get):' \
   | sed -E 's/^cmdstat_([a-z]+):calls=([0-9]+),usec=[0-9]+,usec_per_call=([0-9.]+).*/redis time per call: \1 \3 µs (\2 calls)/'
 echo "service rss: $(awk '/VmRSS/ {print $2}' "/proc/$(pgrep -f "target/release/originguard serve" -n)/status") KiB"
 

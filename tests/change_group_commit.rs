@@ -12,6 +12,30 @@ use originguard::store::change::{Applied, Change};
 use originguard::store::Store;
 use serde_json::json;
 
+/// Sets a key that changes requiring it absent are refused on; returns it.
+fn occupied(app: &TestApp) -> &'static str {
+    let taken = "og:{enforce}:test:taken";
+    let _: () = redis::cmd("SET")
+        .arg(taken)
+        .arg("x")
+        .query(&mut app.redis.connection())
+        .unwrap();
+    taken
+}
+
+/// Change `i`: sets `test:made:{i}` with an audit entry whose subject is `s{i}`; with
+/// `refuse`, it requires `taken` absent first.
+async fn made_unless_refused(store: &Store, i: usize, refuse: bool, taken: &str) -> Applied {
+    let mut change = Change::new();
+    if refuse {
+        change.require_absent(taken);
+    }
+    let key = format!("og:{{enforce}}:test:made:{i}");
+    change.op("SET", &key, ["1"]);
+    change.audit("t", "test.made", &format!("s{i}"), None, &json!({}));
+    change.apply(store).await.expect("apply")
+}
+
 #[tokio::test]
 async fn two_appenders_racing_keep_one_unbroken_chain() {
     let app = TestApp::spawn().await;
@@ -97,24 +121,10 @@ async fn of_two_changes_that_need_the_same_key_absent_exactly_one_is_made() {
 async fn refused_changes_in_a_group_leave_the_others_made_and_the_chain_whole() {
     let app = TestApp::spawn().await;
     let store = Store::connect(&app.redis.url()).await.unwrap();
-    let taken = "og:{enforce}:test:taken";
-    let _: () = redis::cmd("SET")
-        .arg(taken)
-        .arg("x")
-        .query(&mut app.redis.connection())
-        .unwrap();
+    let taken = occupied(&app);
     let calls = (0..60).map(|i| {
         let store = store.clone();
-        async move {
-            let mut change = Change::new();
-            if i % 3 == 1 {
-                change.require_absent(taken);
-            }
-            let key = format!("og:{{enforce}}:test:made:{i}");
-            change.op("SET", &key, ["1"]);
-            change.audit("t", "test.group", &key, None, &json!({"i": i}));
-            (i, change.apply(&store).await.expect("apply"))
-        }
+        async move { (i, made_unless_refused(&store, i, i % 3 == 1, taken).await) }
     });
     let outcomes = join_all(calls).await;
     let mut conn = app.redis.connection();
@@ -137,4 +147,67 @@ async fn refused_changes_in_a_group_leave_the_others_made_and_the_chain_whole() 
     let verified = audit::verify(&store).await.unwrap();
     assert!(verified.valid);
     assert_eq!(verified.entries, 40);
+}
+
+/// More changes than one group holds, so that groups are on the wire together: refusals
+/// scattered through them (and a second appender moving the head) make groups sent behind a
+/// broken one write nothing and go again. Every change must still be answered for what it did,
+/// with the seq of its own audit entry, and the chain stay whole.
+#[tokio::test]
+async fn groups_on_the_wire_together_survive_refusals_and_a_racing_appender() {
+    let app = TestApp::spawn().await;
+    let first = Store::connect(&app.redis.url()).await.unwrap();
+    let second = Store::connect(&app.redis.url()).await.unwrap();
+    let taken = occupied(&app);
+    let calls = (0..1200).map(|i| {
+        let store = if i % 10 == 9 {
+            second.clone()
+        } else {
+            first.clone()
+        };
+        async move { (i, made_unless_refused(&store, i, i % 7 == 3, taken).await) }
+    });
+    let outcomes = join_all(calls).await;
+    let mut conn = app.redis.connection();
+    let mut made_seqs = Vec::new();
+    for (i, outcome) in &outcomes {
+        let made: bool = redis::cmd("EXISTS")
+            .arg(format!("og:{{enforce}}:test:made:{i}"))
+            .query(&mut conn)
+            .unwrap();
+        match outcome {
+            Applied::Done { audit_seq } if i % 7 != 3 => {
+                assert!(made, "{i}");
+                made_seqs.push((*audit_seq, format!("s{i}")));
+            }
+            Applied::Refused { index: 1, current } if i % 7 == 3 => {
+                assert_eq!(current.as_deref(), Some("x"));
+                assert!(!made, "{i}: a refused change wrote nothing");
+            }
+            other => panic!("{i}: {other:?}"),
+        }
+    }
+    let verified = audit::verify(&first).await.unwrap();
+    assert!(verified.valid, "{verified:?}");
+    assert_eq!(verified.entries as usize, made_seqs.len());
+    // Each change was answered with the seq of its own entry.
+    let entries: Vec<redis::Value> = redis::cmd("XRANGE")
+        .arg(originguard::store::keys::audit_log())
+        .arg("-")
+        .arg("+")
+        .query(&mut conn)
+        .unwrap();
+    let mut subjects = std::collections::HashMap::new();
+    for entry in entries {
+        let (_, fields): (String, std::collections::HashMap<String, String>) =
+            redis::from_redis_value(&entry).unwrap();
+        let stored: serde_json::Value = serde_json::from_str(&fields["entry"]).unwrap();
+        subjects.insert(
+            stored["seq"].as_u64().unwrap(),
+            stored["subject"].as_str().unwrap().to_owned(),
+        );
+    }
+    for (seq, subject) in made_seqs {
+        assert_eq!(subjects.get(&seq), Some(&subject), "seq {seq}");
+    }
 }

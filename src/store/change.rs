@@ -25,6 +25,12 @@
 //! - the call fails (connection lost, timeout): every change of the group gets the error (it
 //!   may or may not have been made), and the head is read again before the next group.
 //!
+//! Up to [`IN_FLIGHT`] groups are on the wire at once, each chained from the head the group
+//! before it will leave once wholly made, so Redis runs one group while the next is on its
+//! way. When a group is not wholly made, the groups sent after it find a head they did not
+//! expect and write nothing; the appender waits for every answer, then sends what was not made
+//! again, in the order it came, from the head Redis last reported.
+//!
 //! Every key of a change must share the audit log's hash tag (see [`super::keys`]), which is
 //! what lets the script run on Redis Cluster.
 
@@ -36,7 +42,7 @@ use chrono::{DateTime, Utc};
 use redis::aio::ConnectionManager;
 use redis::{ErrorKind, RedisError, RedisResult, Value as RedisValue};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
 use super::audit::{chain_hash, GENESIS};
@@ -91,8 +97,10 @@ pub enum Applied {
 #[derive(Debug, Clone)]
 pub struct Change {
     keys: Vec<String>,
-    checks: Vec<Value>,
-    ops: Vec<Value>,
+    /// `[kind, k, args…]`, `k` a 1-based index into `keys`.
+    checks: Vec<Vec<String>>,
+    /// `[COMMAND, k, args…]`.
+    ops: Vec<Vec<String>>,
     audits: Vec<String>,
 }
 
@@ -127,7 +135,7 @@ impl Change {
     /// Requires the string key `key` not to exist. Returns the precondition's index.
     pub fn require_absent(&mut self, key: &str) -> usize {
         let k = self.key(key);
-        self.checks.push(json!(["absent", k]));
+        self.checks.push(vec!["absent".to_owned(), k.to_string()]);
         self.checks.len()
     }
 
@@ -135,9 +143,9 @@ impl Change {
     /// field). Returns the precondition's index.
     pub fn require_field_in(&mut self, key: &str, field: &str, values: &[&str]) -> usize {
         let k = self.key(key);
-        let mut check = vec![json!("field_in"), json!(k), json!(field)];
-        check.extend(values.iter().map(|v| json!(v)));
-        self.checks.push(Value::Array(check));
+        let mut check = vec!["field_in".to_owned(), k.to_string(), field.to_owned()];
+        check.extend(values.iter().map(|v| (*v).to_owned()));
+        self.checks.push(check);
         self.checks.len()
     }
 
@@ -149,9 +157,9 @@ impl Change {
         A: Into<String>,
     {
         let k = self.key(key);
-        let mut op = vec![json!(command), json!(k)];
-        op.extend(args.into_iter().map(|a| Value::String(a.into())));
-        self.ops.push(Value::Array(op));
+        let mut op = vec![command.to_owned(), k.to_string()];
+        op.extend(args.into_iter().map(Into::into));
+        self.ops.push(op);
         self
     }
 
@@ -160,7 +168,11 @@ impl Change {
     pub fn counter(&mut self, key: &str, name: &str) -> String {
         let placeholder = format!("\u{0}{name}");
         let k = self.key(key);
-        self.ops.push(json!(["COUNTER", k, placeholder.clone()]));
+        self.ops.push(vec![
+            "COUNTER".to_owned(),
+            k.to_string(),
+            placeholder.clone(),
+        ]);
         placeholder
     }
 
@@ -193,7 +205,7 @@ impl Change {
         let (reply, answer) = oneshot::channel();
         let job = Job {
             keys: self.keys.clone(),
-            spec: json!({"checks": self.checks, "ops": self.ops}).to_string(),
+            body: self.body(),
             audits: self.audits.clone(),
             reply,
         };
@@ -204,11 +216,28 @@ impl Change {
     }
 }
 
+impl Change {
+    /// The checks and ops as the script reads them: the count of checks, each check as its
+    /// length and items, the count of ops, each op as its length and items.
+    fn body(&self) -> Vec<String> {
+        let items = |lists: &[Vec<String>]| lists.iter().map(|l| l.len() + 1).sum::<usize>();
+        let mut body = Vec::with_capacity(2 + items(&self.checks) + items(&self.ops));
+        for lists in [&self.checks, &self.ops] {
+            body.push(lists.len().to_string());
+            for list in lists {
+                body.push(list.len().to_string());
+                body.extend(list.iter().cloned());
+            }
+        }
+        body
+    }
+}
+
 /// A change handed to the appender.
 struct Job {
     keys: Vec<String>,
-    /// `{"checks":[...],"ops":[...]}`, key indices into `keys`.
-    spec: String,
+    /// [`Change::body`]: checks and ops, key indices into `keys`.
+    body: Vec<String>,
     /// Audit bodies, without `seq`.
     audits: Vec<String>,
     reply: oneshot::Sender<RedisResult<Applied>>,
@@ -236,59 +265,145 @@ struct Head {
     hash: String,
 }
 
-async fn run_appender(mut conn: ConnectionManager, mut queue: mpsc::Receiver<Job>) {
-    let mut head: Option<Head> = None;
-    while let Some(first) = queue.recv().await {
-        let mut group = VecDeque::with_capacity(MAX_GROUP);
-        group.push_back(first);
-        while group.len() < MAX_GROUP {
-            match queue.try_recv() {
-                Ok(job) => group.push_back(job),
-                Err(_) => break,
-            }
-        }
-        commit(&mut conn, &mut head, group).await;
-    }
+/// Groups sent to Redis before the first of them is answered.
+const IN_FLIGHT: usize = 2;
+
+/// A group sent and not yet answered.
+struct Sent {
+    group: VecDeque<Job>,
+    /// The audit seq each change is answered with when made.
+    done_seqs: Vec<u64>,
+    reply: std::pin::Pin<Box<dyn std::future::Future<Output = RedisResult<RedisValue>> + Send>>,
 }
 
-/// Makes the changes of `group` in order and answers each of them.
-async fn commit(conn: &mut ConnectionManager, cached: &mut Option<Head>, mut group: VecDeque<Job>) {
+/// The appender's loop: keeps up to [`IN_FLIGHT`] groups on the wire, each chained from the
+/// head the one before it will leave. Redis checks that head for every group, so a group sent
+/// after one that was not wholly made (or that arrived out of order) writes nothing and is
+/// sent again: pipelining never forks the chain, it only saves round trips.
+async fn run_appender(conn: ConnectionManager, mut queue: mpsc::Receiver<Job>) {
+    // The head the groups on the wire will leave if they are all made; `None`: read it.
+    let mut head: Option<Head> = None;
+    let mut in_flight: VecDeque<Sent> = VecDeque::new();
+    // Changes to send before anything new: the rest of groups that were not wholly made.
+    let mut again: VecDeque<Job> = VecDeque::new();
+    let mut waiting: VecDeque<Job> = VecDeque::new();
+    // A group on the wire was not wholly made: send nothing new until all are answered.
+    let mut draining = false;
     let mut conflicts = 0u32;
-    while !group.is_empty() {
-        let head = match cached.clone() {
-            Some(head) => head,
-            None => match read_head(conn).await {
-                Ok(head) => head,
-                Err(error) => return fail_all(group, error),
-            },
+    let mut open = true;
+    loop {
+        // Fill the pipeline.
+        while !draining && in_flight.len() < IN_FLIGHT {
+            if open {
+                while waiting.len() < MAX_GROUP {
+                    match queue.try_recv() {
+                        Ok(job) => waiting.push_back(job),
+                        Err(mpsc::error::TryRecvError::Empty) => break,
+                        Err(mpsc::error::TryRecvError::Disconnected) => {
+                            open = false;
+                            break;
+                        }
+                    }
+                }
+            }
+            let mut group = VecDeque::with_capacity(MAX_GROUP);
+            while group.len() < MAX_GROUP {
+                match again.pop_front().or_else(|| waiting.pop_front()) {
+                    Some(job) => group.push_back(job),
+                    None => break,
+                }
+            }
+            if group.is_empty() {
+                break;
+            }
+            let from = match head.clone() {
+                Some(head) => head,
+                None => match read_head(&mut conn.clone()).await {
+                    Ok(head) => head,
+                    Err(error) => {
+                        fail_all(group, error);
+                        continue;
+                    }
+                },
+            };
+            let (invocation, done_seqs, after) = prepare(&from, group.iter());
+            head = Some(after);
+            let mut connection = conn.clone();
+            let mut reply: Sent = Sent {
+                group,
+                done_seqs,
+                reply: Box::pin(async move {
+                    invocation.invoke_async::<RedisValue>(&mut connection).await
+                }),
+            };
+            // Poll once so that the call is queued on the connection now, in order.
+            let waker = futures::task::noop_waker();
+            let mut context = std::task::Context::from_waker(&waker);
+            if let std::task::Poll::Ready(answer) = reply.reply.as_mut().poll(&mut context) {
+                reply.reply = Box::pin(std::future::ready(answer));
+            }
+            in_flight.push_back(reply);
+        }
+
+        // Wait for the oldest group's answer, or (with room on the wire) for new changes.
+        let room = open && !draining && in_flight.len() < IN_FLIGHT;
+        let Some(oldest) = in_flight.front_mut() else {
+            if draining {
+                draining = false;
+                continue;
+            }
+            if !open {
+                return;
+            }
+            match queue.recv().await {
+                Some(job) => waiting.push_back(job),
+                None => open = false,
+            }
+            continue;
         };
-        let (invocation, done_seqs) = prepare(&head, group.iter());
-        let reply = invocation.invoke_async::<RedisValue>(conn).await;
-        let outcome = match reply.and_then(|value| Outcome::parse(&value)) {
-            Ok(outcome) => outcome,
+        let answer = tokio::select! {
+            answer = &mut oldest.reply => answer,
+            job = queue.recv(), if room => {
+                match job {
+                    Some(job) => waiting.push_back(job),
+                    None => open = false,
+                }
+                continue;
+            }
+        };
+        let Some(Sent {
+            mut group,
+            done_seqs,
+            ..
+        }) = in_flight.pop_front()
+        else {
+            continue;
+        };
+        // Once a group was not wholly made, the groups after it were chained from a head that
+        // may never be: each answer then tells the real head (in the order Redis ran them).
+        match answer.and_then(|value| Outcome::parse(&value)) {
             Err(error) => {
-                *cached = None;
-                return fail_all(group, error);
+                // Made or not, unknown: the head is read again unless a later answer tells it.
+                head = None;
+                draining = true;
+                fail_all(group, error);
             }
-        };
-        match outcome {
-            Outcome::HeadMoved(found) => {
-                *cached = Some(found);
-                conflicts += 1;
-                if conflicts > MAX_HEAD_CONFLICTS {
-                    return fail_all(group, head_kept_moving());
+            Ok(Outcome::HeadMoved(found)) => {
+                if !draining {
+                    conflicts += 1;
                 }
-                if conflicts > 1 {
-                    tokio::time::sleep(conflict_pause(conflicts)).await;
-                }
+                draining = true;
+                head = Some(found);
+                again.extend(group);
             }
-            Outcome::Ran {
+            Ok(Outcome::Ran {
                 done,
                 stopped,
-                head,
-            } => {
-                conflicts = 0;
-                *cached = Some(head);
+                head: after,
+            }) => {
+                if done == done_seqs.len() && !draining {
+                    conflicts = 0;
+                }
                 for audit_seq in done_seqs.into_iter().take(done) {
                     if let Some(job) = group.pop_front() {
                         let _ = job.reply.send(Ok(Applied::Done { audit_seq }));
@@ -299,61 +414,64 @@ async fn commit(conn: &mut ConnectionManager, cached: &mut Option<Head>, mut gro
                         let _ = job.reply.send(stop);
                     }
                 }
+                if !group.is_empty() || draining {
+                    draining = true;
+                    head = Some(after);
+                }
+                again.extend(group);
+            }
+        }
+        if draining && in_flight.is_empty() {
+            if conflicts > MAX_HEAD_CONFLICTS {
+                fail_all(std::mem::take(&mut again), head_kept_moving());
+                conflicts = 0;
+            } else if conflicts > 1 {
+                tokio::time::sleep(conflict_pause(conflicts)).await;
             }
         }
     }
 }
 
-/// The script call for `group` chained from `head`, and the audit seq each change will be
-/// answered with if it is made.
+/// The script call for `group` chained from `head`, the audit seq each change will be
+/// answered with if it is made, and the head once they all are.
 fn prepare<'a>(
     head: &Head,
     group: impl ExactSizeIterator<Item = &'a Job>,
-) -> (redis::ScriptInvocation<'static>, Vec<u64>) {
+) -> (redis::ScriptInvocation<'static>, Vec<u64>, Head) {
     let mut invocation = SCRIPT.prepare_invoke();
     let mut key_index: HashMap<&str, usize> = HashMap::new();
     let mut group_keys: Vec<&str> = Vec::new();
-    let mut header = Vec::with_capacity(group.len());
-    let mut specs = Vec::with_capacity(group.len());
-    let mut entries = Vec::new();
+    let mut args: Vec<String> = Vec::new();
     let mut done_seqs = Vec::with_capacity(group.len());
     let (mut seq, mut prev) = (head.seq, head.hash.clone());
+    args.push(group.len().to_string());
     for job in group {
-        let keymap: Vec<usize> = job
-            .keys
-            .iter()
-            .map(|key| {
-                *key_index.entry(key.as_str()).or_insert_with(|| {
-                    group_keys.push(key.as_str());
-                    group_keys.len()
-                })
-            })
-            .collect();
-        header.push(json!([keymap, job.audits.len()]));
-        specs.push(job.spec.as_str());
+        args.push(job.keys.len().to_string());
+        for key in &job.keys {
+            let index = *key_index.entry(key.as_str()).or_insert_with(|| {
+                group_keys.push(key.as_str());
+                group_keys.len()
+            });
+            args.push(index.to_string());
+        }
+        args.extend(job.body.iter().cloned());
+        args.push(job.audits.len().to_string());
         for body in &job.audits {
             seq += 1;
             // The body is a JSON object (`{"at":…`): the stored text puts `seq` first.
             let text = format!("{{\"seq\":{seq},{}", body.get(1..).unwrap_or_default());
             prev = chain_hash(&prev, &text);
-            entries.push((seq, text, prev.clone()));
+            args.push(seq.to_string());
+            args.push(text);
+            args.push(prev.clone());
         }
         done_seqs.push(seq);
     }
     for key in group_keys {
         invocation.key(key);
     }
-    invocation
-        .arg(head.seq)
-        .arg(&head.hash)
-        .arg(Value::Array(header).to_string());
-    for spec in specs {
-        invocation.arg(spec);
-    }
-    for (seq, text, hash) in entries {
-        invocation.arg(seq).arg(text).arg(hash);
-    }
-    (invocation, done_seqs)
+    invocation.arg(head.seq).arg(&head.hash).arg(args);
+    (invocation, done_seqs, Head { seq, hash: prev })
 }
 
 /// What one script call did.

@@ -1,17 +1,17 @@
 -- A group of changes with their audit entries, applied in order (group commit).
 -- The service chains the audit entries itself (text and SHA-256) from the head it expects;
 -- the script only checks that head, runs the changes and stores the entries it was given.
+-- Arguments are flat strings read in order (no JSON to decode).
 --
 -- KEYS[1] the audit stream, KEYS[2] the audit head; the other keys are those the changes touch.
 -- ARGV[1], ARGV[2]: the head (seq, hash) the entries were chained from ("0" and 64 zeros for
---   an empty log).
--- ARGV[3]: JSON [[keymap, audits], ...], one per change: KEYS[keymap[k]] is the change's key k,
---   and it has `audits` audit entries.
--- ARGV[3 + i]: change i's JSON {"checks":[...],"ops":[...]}, key indices local to the change:
---   checks: ["absent", k] (string key k does not exist), ["field_in", k, field, v1, v2, ...]
---           (HGET k field is one of the values; "" stands for a missing field);
---   ops:    [COMMAND, k, arg, ...] run in order, with the change's key k; see COUNTER below.
--- Then, for every audit entry of every change in order: seq, stored entry text, hash.
+--   an empty log). ARGV[3]: the number of changes. Then, for each change in order:
+--   nkeys, then nkeys indices into KEYS (the change's key k is KEYS[keymap[k]]);
+--   nchecks, then each check as its length and items:
+--     absent k                     string key k does not exist;
+--     field_in k field v1 v2 ...   HGET k field is one of the values ("" = a missing field);
+--   nops, then each op as its length and items: COMMAND k arg ... (see COUNTER below);
+--   naudits, then seq, stored entry text and hash for each of its audit entries.
 --
 -- Answers {-1, head seq, head hash} when the head is not the expected one: nothing is written.
 -- Otherwise {done, stopped, check, head seq, head hash, current}: changes 1..done were made
@@ -30,23 +30,40 @@ end
 local allowed = { HSET = true, HDEL = true, RPUSH = true, ZADD = true, ZREM = true, XADD = true,
                   SET = true, DEL = true, SADD = true, SREM = true, HINCRBY = true,
                   XACK = true, XDEL = true }
-local header = cjson.decode(ARGV[3])
-local next_audit = 4 + #header
+local cursor = 4
+local function take()
+  local value = ARGV[cursor]
+  cursor = cursor + 1
+  return value
+end
+local function take_number()
+  return tonumber(take())
+end
+-- A list given as its length and items.
+local function take_list()
+  local list = {}
+  for i = 1, take_number() do list[i] = take() end
+  return list
+end
+
 local done = 0
 local moved = false
 
 -- Runs the changes in order; returns (stopped, check, current) at the first refused change.
 local function run()
-  for n, change in ipairs(header) do
-    local keymap, audits = change[1], change[2]
-    local spec = cjson.decode(ARGV[3 + n])
-    for i, check in ipairs(spec.checks) do
-      local key = KEYS[keymap[check[2]]]
+  for n = 1, tonumber(ARGV[3]) do
+    local keymap = {}
+    for k = 1, take_number() do keymap[k] = tonumber(take()) end
+    local function key(k) return KEYS[keymap[tonumber(k)]] end
+    local checks, ops = {}, {}
+    for i = 1, take_number() do checks[i] = take_list() end
+    for i = 1, take_number() do ops[i] = take_list() end
+    for i, check in ipairs(checks) do
       if check[1] == 'absent' then
-        local current = redis.call('GET', key)
+        local current = redis.call('GET', key(check[2]))
         if current then return n, i, current end
       elseif check[1] == 'field_in' then
-        local current = redis.call('HGET', key, check[3]) or ''
+        local current = redis.call('HGET', key(check[2]), check[3]) or ''
         local ok = false
         for j = 4, #check do
           if current == check[j] then ok = true end
@@ -56,17 +73,17 @@ local function run()
         error('unknown check ' .. tostring(check[1]))
       end
     end
-    for _, op in ipairs(spec.ops) do
+    for _, op in ipairs(ops) do
       if op[1] ~= 'COUNTER' and not allowed[op[1]] then
         error('command not allowed in a change: ' .. tostring(op[1]))
       end
     end
-    -- ["COUNTER", k, name] increments key k and names the result: a later argument equal to
-    -- name is replaced by it (names start with a NUL byte, which no input text can hold).
+    -- COUNTER k name increments key k and names the result: a later argument equal to name
+    -- is replaced by it (names start with a NUL byte, which no input text can hold).
     local counters = {}
-    for _, op in ipairs(spec.ops) do
+    for _, op in ipairs(ops) do
       if op[1] == 'COUNTER' then
-        counters[op[3]] = redis.call('INCR', KEYS[keymap[op[2]]])
+        counters[op[3]] = redis.call('INCR', key(op[2]))
       else
         local args = {}
         for j = 3, #op do
@@ -74,14 +91,13 @@ local function run()
           if counters[arg] then arg = counters[arg] end
           args[#args + 1] = arg
         end
-        redis.call(op[1], KEYS[keymap[op[2]]], unpack(args))
+        redis.call(op[1], key(op[2]), unpack(args))
       end
     end
-    for _ = 1, audits do
-      local seq, hash = ARGV[next_audit], ARGV[next_audit + 2]
-      redis.call('XADD', KEYS[1], '*', 'seq', seq, 'entry', ARGV[next_audit + 1], 'hash', hash)
+    for _ = 1, take_number() do
+      local seq, text, hash = take(), take(), take()
+      redis.call('XADD', KEYS[1], '*', 'seq', seq, 'entry', text, 'hash', hash)
       head_seq, head_hash, moved = seq, hash, true
-      next_audit = next_audit + 3
     end
     done = n
   end
