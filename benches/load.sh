@@ -6,7 +6,9 @@
 #   DURATION=5 bash benches/load.sh # shorter wrk runs
 #   HTTP_ONLY=1 bash benches/load.sh # sections 1 and 2 only (wrk rates)
 #
-# Needs: wrk, curl, redis-server, python3 (for generating input). Every loop is bounded.
+# Needs: wrk, curl, redis-server, python3 (for generating input), nsd (installed if missing;
+# serves the resolution zones on 127.0.0.1, see benches/support/nsd.sh). Every loop is bounded.
+# Section 5 alone, with several rounds and the service's CPU: benches/resolve.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,15 +18,17 @@ IMPORT_LINES=${IMPORT_LINES:-1000000}
 BATCH_LINES=${BATCH_LINES:-10000}
 
 cargo build --release --quiet
-cargo build --release --quiet --example bench_dns_server
-BIN=$PWD/target/release/originguard
+cargo build --release --quiet --example bench_zones
+. benches/support/nsd.sh
+TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
+BIN=$TARGET_DIR/release/originguard
 WORK=$(mktemp -d /tmp/og-load.XXXXXX)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 BASE=http://127.0.0.1:$PORT
 
 cleanup() {
   [ -n "${SERVICE:-}" ] && kill "$SERVICE" 2>/dev/null && wait "$SERVICE" 2>/dev/null
-  [ -n "${DNS:-}" ] && kill "$DNS" 2>/dev/null && wait "$DNS" 2>/dev/null
+  stop_nsd
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -39,14 +43,8 @@ for role in platform steward; do
   printf '%s\n' "$out" | grep -v '^#' >> "$WORK/keys.toml"
 done
 
-# A loopback authoritative server with the benchmark zones; the service asks only it.
-"$PWD/target/release/examples/bench_dns_server" > "$WORK/dns.addr" 2> /dev/null &
-DNS=$!
-for _ in $(seq 1 200); do
-  [ -s "$WORK/dns.addr" ] && break
-  sleep 0.05
-done
-NAMESERVER=$(head -1 "$WORK/dns.addr")
+# NSD on loopback with the benchmark zones; the service asks only it.
+start_nsd "$WORK/nsd" "$TARGET_DIR/release"
 case "$NAMESERVER" in 127.0.0.1:*) ;; *) echo "no loopback name server: $NAMESERVER" >&2; exit 1 ;; esac
 
 (cd "$WORK" && ORIGINGUARD_NAMESERVERS=$NAMESERVER ORIGINGUARD_KEYS_FILE="$WORK/keys.toml" ORIGINGUARD_LISTEN=127.0.0.1:$PORT \
@@ -56,7 +54,7 @@ for _ in $(seq 1 200); do
   curl -sf "$BASE/readyz" > /dev/null && break
   sleep 0.05
 done
-PID=$(pgrep -f "target/release/originguard serve" -n)
+PID=$(pgrep -f "$BIN serve" -n)
 rss() { awk '/VmRSS/ {print $2}' "/proc/$PID/status"; }
 hwm() { awk '/VmHWM/ {print $2}' "/proc/$PID/status"; }
 

@@ -1,7 +1,9 @@
 //! Resolution throughput: 10,000 distinct names (10 batches of 1,000) through
 //! `resolve_targets` against an in-process authoritative server on loopback, with a cold
-//! resolver cache per iteration. TLS off; per name: A, AAAA, NS, MX, NS of the registrable
-//! domain (the name is below the apex) and one PTR look-up.
+//! resolver per iteration. TLS off; per name: A, AAAA, NS and MX, plus the NS of its
+//! registrable domain (the name is below the apex) and the PTR of its address, which are
+//! asked once per batch and shared. The endpoint benchmark, against NSD, is
+//! `benches/resolve.sh`.
 
 #[path = "../tests/common/dns_server.rs"]
 mod dns_server;

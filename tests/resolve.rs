@@ -12,7 +12,7 @@ use originguard::network::allocations::AllocationTable;
 use originguard::network::dns::{Resolver, ResolverSettings};
 use originguard::network::guard::AddressGuard;
 use originguard::network::resolve::{
-    resolve_targets, Limits, NetworkContext, ResolveError, ResolveOptions, TargetKind,
+    resolve_one, resolve_targets, Limits, NetworkContext, ResolveError, ResolveOptions, TargetKind,
     TargetResult, MAX_TARGETS,
 };
 
@@ -189,6 +189,44 @@ async fn tls_is_peeked_at_the_first_allowed_address() {
         .await
         .expect("ok");
     assert!(results[0].tls.is_some(), "URL port overrides tls_port");
+}
+
+#[tokio::test]
+async fn targets_sharing_names_and_addresses_get_the_answers_each_gets_alone() {
+    let server = dns_server::start().await;
+    let ctx = context(server.addr, false);
+    // Repeated names, hosts sharing a registrable domain (its NS) and an address (its PTR),
+    // a failing name twice, and an IP target that is also a name's address.
+    let input = targets(&[
+        "shop.example.vn",
+        "www.example.vn",
+        "no-such-shop.example.vn",
+        "https://shop.example.vn/p/2",
+        "192.0.2.10",
+        "example.vn",
+        "no-such-shop.example.vn",
+        "shop.example.vn",
+        "textonly.example.vn",
+    ]);
+    let together = resolve_targets(&input, ResolveOptions::default(), &ctx)
+        .await
+        .expect("within limits");
+    assert_eq!(together.len(), input.len());
+    for (target, shared) in input.iter().zip(&together) {
+        let alone = resolve_one(target, ResolveOptions::default(), &ctx).await;
+        assert_eq!(shared, &alone, "{target}");
+    }
+    assert_eq!(
+        together[1].records.ns,
+        vec!["ns1.example.vn", "ns2.example.vn"]
+    );
+    assert_eq!(
+        together[1].addresses[0].ptr.as_deref(),
+        Some("shop.example.vn")
+    );
+    assert_eq!(codes(&together[2]), vec!["nxdomain"]);
+    assert_eq!(codes(&together[6]), vec!["nxdomain"]);
+    assert!(together[8].records.a.is_empty() && together[8].errors.is_empty());
 }
 
 #[tokio::test]

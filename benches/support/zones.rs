@@ -1,6 +1,6 @@
 //! Zones for resolution benchmarks: 10,000 names spread over 100 zones under `com.vn`, and
-//! a reverse zone for their documentation addresses. Shared by `benches/resolve.rs` and
-//! `examples/bench_dns_server.rs`.
+//! a reverse zone for their documentation addresses. Shared by `benches/resolve.rs` (served by
+//! the in-process hickory server) and `examples/bench_zones.rs` (written out for NSD).
 
 #![allow(dead_code)]
 

@@ -5,9 +5,13 @@
 //! does it read the system configuration (`/etc/resolv.conf`). Every query is sent as a fully
 //! qualified name, so no search domains are ever appended, and the hosts file is not read.
 //!
-//! Caching: hickory's in-process cache is kept, small and bounded by
-//! [`ResolverSettings::cache_size`] entries, honouring record TTLs (negative answers too). It
-//! is per [`Resolver`] value; build a fresh resolver to start cold.
+//! Caching: none in-process by default ([`ResolverSettings::cache_size`] is 0). The configured
+//! name servers are recursive resolvers that cache (honouring TTLs) for every client; within
+//! one request, each name, registrable domain and address is asked for once anyway (see
+//! `lookups`). hickory's in-process cache cost about 15 % of the CPU of every uncached query
+//! (its inserts), while it saved no query within a request (BENCHMARKS.md, "Resolution"). A
+//! non-zero size turns it back on, bounded and TTL-honouring, per [`Resolver`] value.
+//! Concurrent identical queries are still sent once (hickory shares the one in flight).
 //!
 //! Bounds: each query has a timeout ([`ResolverSettings::timeout`], with `attempts` tries,
 //! default 1) and a hard outer deadline; a process-wide semaphore
@@ -47,7 +51,7 @@ pub struct ResolverSettings {
     pub attempts: usize,
     /// Queries in flight at once across the whole process.
     pub max_concurrent_queries: usize,
-    /// Entries in the in-process answer cache.
+    /// Entries in the in-process answer cache (0: no in-process cache, the default).
     pub cache_size: u64,
 }
 
@@ -58,7 +62,7 @@ impl Default for ResolverSettings {
             timeout: Duration::from_secs(2),
             attempts: 1,
             max_concurrent_queries: 256,
-            cache_size: 1024,
+            cache_size: 0,
         }
     }
 }

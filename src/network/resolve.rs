@@ -8,21 +8,26 @@
 //! without DNS and without SNI. A CIDR target is reported with kind `"ip"`, its canonical
 //! block in the extra field `cidr`, and nothing is looked up or connected to.
 //!
+//! Within one call, each distinct name, each registrable domain's NS and each address's PTR
+//! is asked for once and shared by the targets that need it ([`SharedLookups`]).
+//!
 //! A target that fails never fails the call: its errors are in its own result. At most
-//! [`MAX_TARGETS`] targets per call; targets run concurrently up to
-//! [`Limits::per_request_concurrency`], and DNS queries share the process-wide limit of the
-//! [`Resolver`].
+//! [`MAX_TARGETS`] targets per call; targets run as tasks (so one call uses every core),
+//! at most [`Limits::per_request_concurrency`] at once, and DNS queries share the
+//! process-wide limit of the [`Resolver`]. Dropping the call (a client that went away) aborts
+//! its tasks.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::stream::{self, StreamExt};
 use serde::Serialize;
+use tokio::task::JoinSet;
 
 use super::allocations::AllocationTable;
 use super::dns::{DnsFailure, MxRecord, Resolver};
 use super::guard::{is_private, AddressGuard};
+use super::lookups::SharedLookups;
 use super::names::{DomainName, Target};
 use super::tls::{self, CertInfo};
 use crate::i18n::Lang;
@@ -204,16 +209,47 @@ pub async fn resolve_targets(
         });
     }
     let limit = ctx.limits.per_request_concurrency.max(1);
-    // Owned targets: a closure over borrowed ones is not general enough for axum handlers.
-    Ok(stream::iter(targets.iter().cloned())
-        .map(move |target| async move { resolve_one(&target, opts, ctx).await })
-        .buffered(limit)
-        .collect()
-        .await)
+    let ctx = Arc::new(ctx.clone());
+    let lookups = Arc::new(SharedLookups::new(ctx.resolver.clone()));
+    let mut results: Vec<Option<TargetResult>> = vec![None; targets.len()];
+    let mut pending = targets.iter().cloned().enumerate();
+    // Dropping the set (the call was dropped) aborts every task still running.
+    let mut running = JoinSet::new();
+    loop {
+        while running.len() < limit {
+            let Some((index, target)) = pending.next() else {
+                break;
+            };
+            let (ctx, lookups) = (ctx.clone(), lookups.clone());
+            running.spawn(async move {
+                let result = resolve_shared(&target, opts, &ctx, &lookups).await;
+                (index, result)
+            });
+        }
+        match running.join_next().await {
+            Some(Ok((index, result))) => results[index] = Some(result),
+            // A panicking target panics the call, as it did before targets became tasks.
+            Some(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Some(Err(e)) => unreachable!("resolve tasks are only aborted with the call: {e}"),
+            None => break,
+        }
+    }
+    Ok(results.into_iter().flatten().collect())
 }
 
-/// Resolves one target.
+/// Resolves one target on its own (its look-ups are shared with no other target).
 pub async fn resolve_one(target: &str, opts: ResolveOptions, ctx: &NetworkContext) -> TargetResult {
+    let lookups = SharedLookups::new(ctx.resolver.clone());
+    resolve_shared(target, opts, ctx, &lookups).await
+}
+
+/// Resolves one target, taking its look-ups from those of its request.
+async fn resolve_shared(
+    target: &str,
+    opts: ResolveOptions,
+    ctx: &NetworkContext,
+    lookups: &SharedLookups,
+) -> TargetResult {
     match Target::parse(target) {
         Err(e) => {
             let mut result = TargetResult::empty(target, guess_kind(target));
@@ -230,10 +266,12 @@ pub async fn resolve_one(target: &str, opts: ResolveOptions, ctx: &NetworkContex
         }
         Ok(Target::Ip { ip, port }) => {
             let mut result = TargetResult::empty(target, TargetKind::Ip);
-            describe_addresses(&mut result, vec![ip], None, port, opts, ctx).await;
+            describe_addresses(&mut result, vec![ip], None, port, opts, ctx, lookups).await;
             result
         }
-        Ok(Target::Domain { name, port }) => resolve_domain(target, name, port, opts, ctx).await,
+        Ok(Target::Domain { name, port }) => {
+            resolve_domain(target, name, port, opts, ctx, lookups).await
+        }
     }
 }
 
@@ -256,6 +294,7 @@ async fn resolve_domain(
     port: Option<u16>,
     opts: ResolveOptions,
     ctx: &NetworkContext,
+    lookups: &SharedLookups,
 ) -> TargetResult {
     let mut result = TargetResult::empty(target, TargetKind::Domain);
     let registrable = name.registrable_domain();
@@ -264,14 +303,14 @@ async fn resolve_domain(
     result.registrable_domain = registrable.as_ref().map(|r| r.as_str().to_owned());
     result.is_vn = name.is_vn();
 
-    let answer = ctx.resolver.lookup(&name).await;
+    let answer = lookups.records(&name).await;
     for failure in &answer.errors {
         result.errors.push(dns_error(failure, opts.lang));
     }
     let mut ns = answer.ns;
     if ns.is_empty() && answer.errors.is_empty() {
         if let Some(apex) = registrable.as_ref().filter(|r| **r != name) {
-            ns = ctx.resolver.ns(apex).await.unwrap_or_default();
+            ns = lookups.name_servers(apex).await.unwrap_or_default();
         }
     }
     let addresses: Vec<IpAddr> = answer.a.iter().chain(answer.aaaa.iter()).copied().collect();
@@ -282,7 +321,16 @@ async fn resolve_domain(
         ns,
         mx: answer.mx,
     };
-    describe_addresses(&mut result, addresses, Some(&name), port, opts, ctx).await;
+    describe_addresses(
+        &mut result,
+        addresses,
+        Some(&name),
+        port,
+        opts,
+        ctx,
+        lookups,
+    )
+    .await;
     result
 }
 
@@ -301,8 +349,9 @@ async fn describe_addresses(
     port: Option<u16>,
     opts: ResolveOptions,
     ctx: &NetworkContext,
+    lookups: &SharedLookups,
 ) {
-    let ptrs = futures::future::join_all(addresses.iter().map(|ip| ctx.resolver.ptr(*ip))).await;
+    let ptrs = futures::future::join_all(addresses.iter().map(|ip| lookups.ptr(*ip))).await;
     let mut first_allowed = None;
     for (ip, ptr) in addresses.iter().zip(ptrs) {
         result.addresses.push(AddressInfo {
