@@ -3,8 +3,8 @@
 //! request, and every target that needs them gets the same answer.
 //!
 //! A [`SharedLookups`] lives for one request (or one `resolve_one` call) and is then dropped;
-//! it is not a cache across requests (the [`Resolver`] keeps hickory's small TTL-honouring
-//! cache for that). It holds at most one entry per distinct name or address of its request, so
+//! it is not a cache across requests (the configured name servers cache; see the `dns`
+//! module's caching note). It holds at most one entry per distinct name or address of its request, so
 //! it is bounded by the request's size. Concurrent callers for the same key wait for the one
 //! query in flight instead of sending their own.
 //!
