@@ -209,3 +209,46 @@ async fn checks_through_the_api_use_the_cache_and_metrics_show_it() {
         metrics.text
     );
 }
+
+#[tokio::test]
+async fn without_client_tracking_every_look_up_reads_redis() {
+    let redis = TestRedis::start();
+    // A user that may do everything except turn on client-side tracking.
+    redis::cmd("ACL")
+        .arg(
+            &[
+                "SETUSER",
+                "notrack",
+                "on",
+                ">secret",
+                "~*",
+                "&*",
+                "+@all",
+                "-client|tracking",
+            ][..],
+        )
+        .query::<()>(&mut redis.connection())
+        .expect("ACL SETUSER");
+    let url = redis.url().replace("redis://", "redis://notrack:secret@");
+    let store = Store::connect(&url).await.expect("store");
+    assert_eq!(name_of(&store).await, None);
+    // Give the tracking attempt time to be refused.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    store::reference::put_records(&store, &[Record::Product(product("Seen anyway"))])
+        .await
+        .expect("put");
+    let json = serde_json::to_string(&product("Changed elsewhere")).expect("json");
+    for _ in 0..3 {
+        assert!(name_of(&store).await.is_some());
+    }
+    redis::cmd("SET")
+        .arg(keys::product(GTIN))
+        .arg(json)
+        .query::<()>(&mut redis.connection())
+        .expect("SET");
+    // Read through at once: nothing was held, so nothing is stale.
+    assert_eq!(name_of(&store).await.as_deref(), Some("Changed elsewhere"));
+    let figures = store.reads().figures();
+    assert!(!figures.tracking);
+    assert_eq!((figures.hits, figures.held), (0, 0), "{figures:?}");
+}

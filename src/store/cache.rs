@@ -33,8 +33,10 @@ use super::Store;
 pub const MAX_ENTRIES: usize = 50_000;
 /// Oldest answer served without asking Redis again.
 pub const MAX_AGE: Duration = Duration::from_secs(60);
-/// Wait between attempts to open the tracking connection.
-const RECONNECT_DELAY: Duration = Duration::from_secs(1);
+/// First wait between attempts to open the tracking connection; it doubles while they fail.
+const RECONNECT_DELAY: Duration = Duration::from_millis(250);
+/// Longest wait between attempts.
+const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(8);
 
 type Shared = Arc<dyn Any + Send + Sync>;
 
@@ -283,6 +285,8 @@ impl State {
 /// Keeps a tracking connection open for as long as the cache exists, and applies Redis's
 /// invalidation messages to it.
 async fn track(weak: Weak<Inner>) {
+    let mut delay = RECONNECT_DELAY;
+    let mut failing = false;
     loop {
         let Some(inner) = weak.upgrade() else { return };
         let (sender, mut pushes) = tokio::sync::mpsc::unbounded_channel();
@@ -310,7 +314,8 @@ async fn track(weak: Weak<Inner>) {
                     state.forget_all();
                     state.conn = Some(conn);
                 }
-                tracing::debug!("reference cache: tracking connection open");
+                tracing::info!("reference cache: tracking connection open");
+                (delay, failing) = (RECONNECT_DELAY, false);
                 drop(inner);
                 while let Some(push) = pushes.recv().await {
                     let Some(inner) = weak.upgrade() else { return };
@@ -326,11 +331,22 @@ async fn track(weak: Weak<Inner>) {
                 state.forget_all();
                 tracing::warn!("reference cache: tracking connection closed; reading through");
             }
+            // Redis answered, and the answer is no (no RESP3 before Redis 6, CLIENT denied by
+            // an ACL, a proxy that does not pass push messages): asking again will not help.
+            Err(error) if !error.is_io_error() && !error.is_timeout() => {
+                tracing::warn!(%error, "reference cache off: Redis refused client-side tracking; every look-up reads Redis");
+                return;
+            }
             Err(error) => {
-                tracing::warn!(%error, "reference cache: cannot open the tracking connection");
+                // Logged once per outage, not on every attempt.
+                if !failing {
+                    tracing::warn!(%error, "reference cache: cannot open the tracking connection; reading through until it opens");
+                    failing = true;
+                }
+                delay = (delay * 2).min(MAX_RECONNECT_DELAY);
             }
         }
-        tokio::time::sleep(RECONNECT_DELAY).await;
+        tokio::time::sleep(delay).await;
     }
 }
 
