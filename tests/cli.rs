@@ -150,13 +150,16 @@ fn the_dev_service_loads_the_sample_data_on_first_start() {
                 .arg("og:meta:samples_loaded")
                 .query(&mut conn)
                 .unwrap_or(None);
+            // The flag is set first (it claims the load), the records follow it.
             if flag.is_some() {
                 let product: Option<String> = redis::cmd("GET")
                     .arg("og:ref:product:08935049500018")
                     .query(&mut conn)
                     .unwrap_or(None);
-                loaded = product;
-                break;
+                if product.is_some() {
+                    loaded = product;
+                    break;
+                }
             }
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
