@@ -24,10 +24,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
-use redis::aio::MultiplexedConnection;
+use redis::aio::{ConnectionManager, MultiplexedConnection};
 use redis::{PushKind, Value};
-
-use super::Store;
 
 /// Most answers held at once.
 pub const MAX_ENTRIES: usize = 50_000;
@@ -40,7 +38,7 @@ const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(8);
 
 type Shared = Arc<dyn Any + Send + Sync>;
 
-/// The cache of one [`Store`]; cheap to clone. The tracking connection is opened on first use.
+/// The cache of one [`super::Store`]; cheap to clone. The tracking connection is opened on first use.
 #[derive(Clone)]
 pub struct ReadCache {
     inner: Arc<Inner>,
@@ -48,6 +46,8 @@ pub struct ReadCache {
 
 struct Inner {
     client: redis::Client,
+    /// The store's shared connection, for reads while tracking is down.
+    shared: ConnectionManager,
     state: Mutex<State>,
     started: std::sync::Once,
 }
@@ -86,14 +86,16 @@ pub struct CacheFigures {
 }
 
 impl ReadCache {
-    /// A cache for the Redis that `client` connects to; nothing is opened yet.
-    pub fn new(client: &redis::Client) -> ReadCache {
+    /// A cache for the Redis that `client` connects to, reading through `shared` while it
+    /// cannot track; nothing is opened yet.
+    pub fn new(client: &redis::Client, shared: ConnectionManager) -> ReadCache {
         let mut info = client.get_connection_info().clone();
         info.redis.protocol = redis::ProtocolVersion::RESP3;
         let client = redis::Client::open(info).unwrap_or_else(|_| client.clone());
         ReadCache {
             inner: Arc::new(Inner {
                 client,
+                shared,
                 state: Mutex::new(State::default()),
                 started: std::sync::Once::new(),
             }),
@@ -101,7 +103,7 @@ impl ReadCache {
     }
 
     /// GET `key`, decoded by `decode`; from memory when Redis has not said it changed.
-    pub async fn get<T, F>(&self, store: &Store, key: &str, decode: F) -> redis::RedisResult<Arc<T>>
+    pub async fn get<T, F>(&self, key: &str, decode: F) -> redis::RedisResult<Arc<T>>
     where
         T: Send + Sync + 'static,
         F: FnOnce(Option<String>) -> T,
@@ -114,7 +116,7 @@ impl ReadCache {
             Held::Hit(value) => return Ok(value),
             Held::Miss(epoch) => epoch,
         };
-        let (text, tracked) = self.query(store, redis::cmd("GET").arg(key)).await?;
+        let (text, tracked) = self.query(redis::cmd("GET").arg(key)).await?;
         let value = Arc::new(decode(text));
         if tracked {
             let shared: Shared = value.clone();
@@ -126,12 +128,7 @@ impl ReadCache {
     }
 
     /// SISMEMBER `key` `member`; from memory when Redis has not said the set changed.
-    pub async fn is_member(
-        &self,
-        store: &Store,
-        key: &str,
-        member: &str,
-    ) -> redis::RedisResult<bool> {
+    pub async fn is_member(&self, key: &str, member: &str) -> redis::RedisResult<bool> {
         let held = self.held(key, |slot| {
             let (at, found) = slot.members.get(member)?;
             fresh(*at).then_some(*found)
@@ -141,7 +138,7 @@ impl ReadCache {
             Held::Miss(epoch) => epoch,
         };
         let command = redis::cmd("SISMEMBER").arg(key).arg(member).to_owned();
-        let (found, tracked) = self.query(store, &command).await?;
+        let (found, tracked) = self.query(&command).await?;
         if tracked {
             self.keep(key, epoch, |slot| {
                 slot.members
@@ -172,7 +169,6 @@ impl ReadCache {
     /// connection when tracking is down or failed (answer, `false`: not to be kept).
     async fn query<T: redis::FromRedisValue>(
         &self,
-        store: &Store,
         command: &redis::Cmd,
     ) -> redis::RedisResult<(T, bool)> {
         let tracking = self.inner.lock().conn.clone();
@@ -181,7 +177,7 @@ impl ReadCache {
                 return Ok((answer, true));
             }
         }
-        let mut conn = store.conn();
+        let mut conn = self.inner.shared.clone();
         Ok((command.query_async(&mut conn).await?, false))
     }
 

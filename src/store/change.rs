@@ -214,9 +214,7 @@ impl Change {
         }
         answer.await.unwrap_or_else(|_| Err(appender_stopped()))
     }
-}
 
-impl Change {
     /// The checks and ops as the script reads them: the count of checks, each check as its
     /// length and items, the count of ops, each op as its length and items.
     fn body(&self) -> Vec<String> {

@@ -74,8 +74,8 @@ impl Store {
             .await
             .map_err(connect_error)?;
         Ok(Store {
+            reads: cache::ReadCache::new(&client, conn.clone()),
             conn,
-            reads: cache::ReadCache::new(&client),
             client,
             appender: change::Appender::default(),
         })

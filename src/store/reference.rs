@@ -57,13 +57,13 @@ pub async fn product_with_recall(
     lot: Option<&str>,
 ) -> redis::RedisResult<(Option<Arc<Product>>, bool)> {
     let product_key = keys::product(gtin);
-    let product = store.reads().get(store, &product_key, |text| {
+    let product = store.reads().get(&product_key, |text| {
         from_json::<Product>(&product_key, text).map(Arc::new)
     });
     let (product, recalled) = match lot {
         Some(lot) => {
             let recalls_key = keys::recalls(gtin);
-            let recalled = store.reads().is_member(store, &recalls_key, lot);
+            let recalled = store.reads().is_member(&recalls_key, lot);
             tokio::try_join!(product, recalled)?
         }
         None => (product.await?, false),
@@ -77,7 +77,7 @@ pub async fn taxpayer(store: &Store, tax_code: &str) -> redis::RedisResult<Optio
     let key = keys::taxpayer(tax_code);
     let taxpayer = store
         .reads()
-        .get(store, &key, |text| from_json::<Taxpayer>(&key, text))
+        .get(&key, |text| from_json::<Taxpayer>(&key, text))
         .await?;
     Ok(Option::clone(&taxpayer))
 }
