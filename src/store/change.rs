@@ -16,7 +16,10 @@
 //!
 //! - head moved (another process appended): nothing is written, the script answers the head
 //!   it found, and the appender chains the group again from there, with growing random
-//!   pauses, [`MAX_HEAD_CONFLICTS`] times at most before it answers an error;
+//!   pauses; only when the head has kept moving for [`MAX_HEAD_CONFLICT_TIME`] with no group
+//!   of this appender's getting through does it answer an error. (The bound is time, not a
+//!   count: a busy appender pipelining its groups can win many races in a row against a
+//!   slower one, which then has to wait until the other's work thins out, not give up.)
 //! - changes run in order, each one's preconditions checked after the earlier ones were made
 //!   (two submissions with one idempotency key in a group behave as if sent one after the
 //!   other); at the first change refused (or failing), the script stops: the earlier changes
@@ -53,9 +56,9 @@ static SCRIPT: LazyLock<redis::Script> =
 
 /// Most changes sent in one script call.
 pub const MAX_GROUP: usize = 129;
-/// Times a group is chained again because another writer moved the head before the appender
-/// answers it with an error.
-pub const MAX_HEAD_CONFLICTS: u32 = 40;
+/// How long the appender keeps chaining its groups again while other writers move the head
+/// before every one of its own gets through, before it answers them with an error.
+pub const MAX_HEAD_CONFLICT_TIME: Duration = Duration::from_secs(10);
 /// Longest pause between two attempts after the head moved.
 const MAX_CONFLICT_PAUSE_MS: u64 = 64;
 /// Changes that may wait for the appender before [`Change::apply`] waits for room.
@@ -288,6 +291,8 @@ async fn run_appender(conn: ConnectionManager, mut queue: mpsc::Receiver<Job>) {
     // A group on the wire was not wholly made: send nothing new until all are answered.
     let mut draining = false;
     let mut conflicts = 0u32;
+    // When the head was first found moved, in the present run of conflicts.
+    let mut conflicted_since: Option<tokio::time::Instant> = None;
     let mut open = true;
     loop {
         // Fill the pipeline.
@@ -389,6 +394,7 @@ async fn run_appender(conn: ConnectionManager, mut queue: mpsc::Receiver<Job>) {
             Ok(Outcome::HeadMoved(found)) => {
                 if !draining {
                     conflicts += 1;
+                    conflicted_since.get_or_insert_with(tokio::time::Instant::now);
                 }
                 draining = true;
                 head = Some(found);
@@ -399,9 +405,11 @@ async fn run_appender(conn: ConnectionManager, mut queue: mpsc::Receiver<Job>) {
                 stopped,
                 head: after,
             }) => {
-                if done == done_seqs.len() && !draining {
-                    conflicts = 0;
-                }
+                // The head was the one expected: whatever the group came to, this is progress,
+                // so the count of conflicts in a row starts again (a group with a refused
+                // change is not wholly made, and with refusals common that may be most groups).
+                conflicts = 0;
+                conflicted_since = None;
                 for audit_seq in done_seqs.into_iter().take(done) {
                     if let Some(job) = group.pop_front() {
                         let _ = job.reply.send(Ok(Applied::Done { audit_seq }));
@@ -420,9 +428,10 @@ async fn run_appender(conn: ConnectionManager, mut queue: mpsc::Receiver<Job>) {
             }
         }
         if draining && in_flight.is_empty() {
-            if conflicts > MAX_HEAD_CONFLICTS {
+            if conflicted_since.is_some_and(|since| since.elapsed() > MAX_HEAD_CONFLICT_TIME) {
                 fail_all(std::mem::take(&mut again), head_kept_moving());
                 conflicts = 0;
+                conflicted_since = None;
             } else if conflicts > 1 {
                 tokio::time::sleep(conflict_pause(conflicts)).await;
             }

@@ -1,7 +1,9 @@
 -- A group of changes with their audit entries, applied in order (group commit).
 -- The service chains the audit entries itself (text and SHA-256) from the head it expects;
 -- the script only checks that head, runs the changes and stores the entries it was given.
--- Arguments are flat strings read in order (no JSON to decode).
+-- Arguments are flat strings read in place by index: no JSON to decode, and no Lua table is
+-- built per change or per command (commands run with unpack over a range of ARGV), which
+-- keeps the script's own work per change small beside the commands it runs.
 --
 -- KEYS[1] the audit stream, KEYS[2] the audit head; the other keys are those the changes touch.
 -- ARGV[1], ARGV[2]: the head (seq, hash) the entries were chained from ("0" and 64 zeros for
@@ -29,83 +31,83 @@ end
 
 local allowed = { HSET = true, HDEL = true, RPUSH = true, ZADD = true, ZREM = true, XADD = true,
                   SET = true, DEL = true, SADD = true, SREM = true, HINCRBY = true,
-                  XACK = true, XDEL = true }
+                  XACK = true, XDEL = true, COUNTER = true }
+local call, tonumber, unpack = redis.call, tonumber, unpack
+local ARGV, KEYS = ARGV, KEYS
 local cursor = 4
-local function take()
-  local value = ARGV[cursor]
-  cursor = cursor + 1
-  return value
-end
-local function take_number()
-  return tonumber(take())
-end
--- A list given as its length and items.
-local function take_list()
-  local list = {}
-  for i = 1, take_number() do list[i] = take() end
-  return list
-end
-
 local done = 0
 local moved = false
 
--- Runs the changes in order; returns (stopped, check, current) at the first refused change.
 local function run()
   for n = 1, tonumber(ARGV[3]) do
-    local keymap = {}
-    for k = 1, take_number() do keymap[k] = tonumber(take()) end
-    local function key(k) return KEYS[keymap[tonumber(k)]] end
-    local checks, ops = {}, {}
-    for i = 1, take_number() do checks[i] = take_list() end
-    for i = 1, take_number() do ops[i] = take_list() end
-    for i, check in ipairs(checks) do
-      if check[1] == 'absent' then
-        local current = redis.call('GET', key(check[2]))
+    local nkeys = tonumber(ARGV[cursor])
+    local keymap = cursor -- the change's key k is KEYS[ARGV[keymap + k]]
+    cursor = cursor + nkeys + 1
+    local nchecks = tonumber(ARGV[cursor]); cursor = cursor + 1
+    for i = 1, nchecks do
+      local len = tonumber(ARGV[cursor])
+      local kind, key = ARGV[cursor + 1], KEYS[tonumber(ARGV[keymap + tonumber(ARGV[cursor + 2])])]
+      if kind == 'absent' then
+        local current = call('GET', key)
         if current then return n, i, current end
-      elseif check[1] == 'field_in' then
-        local current = redis.call('HGET', key(check[2]), check[3]) or ''
+      elseif kind == 'field_in' then
+        local current = call('HGET', key, ARGV[cursor + 3]) or ''
         local ok = false
-        for j = 4, #check do
-          if current == check[j] then ok = true end
+        for j = cursor + 4, cursor + len do
+          if current == ARGV[j] then ok = true end
         end
         if not ok then return n, i, current end
       else
-        error('unknown check ' .. tostring(check[1]))
+        error('unknown check ' .. tostring(kind))
       end
+      cursor = cursor + len + 1
     end
-    for _, op in ipairs(ops) do
-      if op[1] ~= 'COUNTER' and not allowed[op[1]] then
-        error('command not allowed in a change: ' .. tostring(op[1]))
+    local nops = tonumber(ARGV[cursor]); cursor = cursor + 1
+    -- Every command is checked before any runs.
+    local at, counted = cursor, false
+    for _ = 1, nops do
+      local command = ARGV[at + 1]
+      if not allowed[command] then
+        error('command not allowed in a change: ' .. tostring(command))
       end
+      if command == 'COUNTER' then counted = true end
+      at = at + tonumber(ARGV[at]) + 1
     end
     -- COUNTER k name increments key k and names the result: a later argument equal to name
-    -- is replaced by it (names start with a NUL byte, which no input text can hold).
+    -- is replaced by it (names start with a NUL byte, which no input text can hold). Only a
+    -- change with a COUNTER builds its commands' arguments as tables.
     local counters = {}
-    for _, op in ipairs(ops) do
-      if op[1] == 'COUNTER' then
-        counters[op[3]] = redis.call('INCR', key(op[2]))
-      else
+    for _ = 1, nops do
+      local len = tonumber(ARGV[cursor])
+      local command = ARGV[cursor + 1]
+      local key = KEYS[tonumber(ARGV[keymap + tonumber(ARGV[cursor + 2])])]
+      if command == 'COUNTER' then
+        counters[ARGV[cursor + 3]] = call('INCR', key)
+      elseif counted then
         local args = {}
-        for j = 3, #op do
-          local arg = op[j]
-          if counters[arg] then arg = counters[arg] end
-          args[#args + 1] = arg
+        for j = cursor + 3, cursor + len do
+          local arg = ARGV[j]
+          args[#args + 1] = counters[arg] or arg
         end
-        redis.call(op[1], key(op[2]), unpack(args))
+        call(command, key, unpack(args))
+      else
+        call(command, key, unpack(ARGV, cursor + 3, cursor + len))
       end
+      cursor = cursor + len + 1
     end
-    for _ = 1, take_number() do
-      local seq, text, hash = take(), take(), take()
-      redis.call('XADD', KEYS[1], '*', 'seq', seq, 'entry', text, 'hash', hash)
+    for _ = 1, tonumber(ARGV[cursor]) do
+      local seq, text, hash = ARGV[cursor + 1], ARGV[cursor + 2], ARGV[cursor + 3]
+      call('XADD', KEYS[1], '*', 'seq', seq, 'entry', text, 'hash', hash)
       head_seq, head_hash, moved = seq, hash, true
+      cursor = cursor + 3
     end
+    cursor = cursor + 1
     done = n
   end
   return 0, 0, false
 end
 
 local ok, stopped, check, current = pcall(run)
--- The head always follows the entries written, also when a change failed half-way.
 if moved then
   redis.call('HSET', KEYS[2], 'seq', head_seq, 'hash', head_hash)
 end
