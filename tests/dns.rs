@@ -173,3 +173,119 @@ async fn other_rcodes_are_dns_failed() {
     let codes: Vec<_> = answer.errors.iter().map(|e| e.code).collect();
     assert_eq!(codes, vec![DnsErrorCode::DnsFailed]);
 }
+
+// The direct UDP path (`network::exchange`) and what it leaves to hickory-resolver.
+
+use hickory_server::proto::op::{Message, MessageType, OpCode, Query};
+use hickory_server::proto::rr::rdata::A;
+use hickory_server::proto::rr::{Name, RData, Record, RecordType};
+
+/// A response to `query` answering its question with `records`.
+fn response_to(query: &Message, question: &Query, records: Vec<Record>) -> Message {
+    let mut reply = Message::new(query.metadata.id, MessageType::Response, OpCode::Query);
+    reply.add_query(question.clone());
+    reply.answers = records;
+    reply
+}
+
+fn a_record(owner: &Name, addr: [u8; 4]) -> Record {
+    Record::from_rdata(
+        owner.clone(),
+        300,
+        RData::A(A::new(addr[0], addr[1], addr[2], addr[3])),
+    )
+}
+
+/// Before the real answer: one with another id, one to another question, one that is a
+/// query; and the real answer carries an address owned by another name.
+fn spoofed_then_real(query: &Message) -> Vec<Message> {
+    let question = query.queries[0].clone();
+    let owner = question.name().clone();
+    let is_a = question.query_type() == RecordType::A;
+    let mut wrong_id = response_to(query, &question, vec![a_record(&owner, [192, 0, 2, 66])]);
+    wrong_id.metadata.id = query.metadata.id.wrapping_add(1);
+    let other: Name = "other.example.vn.".parse().expect("name");
+    let mut other_question = question.clone();
+    other_question.set_name(other.clone());
+    let wrong_question = response_to(
+        query,
+        &other_question,
+        vec![a_record(&other, [192, 0, 2, 67])],
+    );
+    let mut not_a_response = response_to(query, &question, vec![a_record(&owner, [192, 0, 2, 68])]);
+    not_a_response.metadata.message_type = MessageType::Query;
+    let stranger: Name = "stranger.example.com.".parse().expect("name");
+    let real = if is_a {
+        vec![
+            a_record(&owner, [192, 0, 2, 10]),
+            a_record(&stranger, [192, 0, 2, 69]),
+        ]
+    } else {
+        Vec::new()
+    };
+    vec![
+        wrong_id,
+        wrong_question,
+        not_a_response,
+        response_to(query, &question, real),
+    ]
+}
+
+/// Only the answers that must not be taken.
+fn only_spoofed(query: &Message) -> Vec<Message> {
+    let mut replies = spoofed_then_real(query);
+    replies.pop();
+    replies
+}
+
+#[tokio::test]
+async fn answers_with_another_id_question_or_owner_are_not_taken() {
+    let (_task, addr) = dns_server::scripted_server(spoofed_then_real).await;
+    let resolver = resolver_for(addr);
+    let answer = resolver.lookup(&name("example.vn")).await;
+    assert!(answer.errors.is_empty(), "{:?}", answer.errors);
+    assert_eq!(
+        answer.a,
+        vec![ip("192.0.2.10")],
+        "only the real answer's own record"
+    );
+
+    let (_task, addr) = dns_server::scripted_server(only_spoofed).await;
+    let resolver = resolver_for(addr);
+    let answer = resolver.lookup(&name("example.vn")).await;
+    assert!(answer.a.is_empty(), "{:?}", answer.a);
+    let codes: Vec<_> = answer.errors.iter().map(|e| e.code).collect();
+    assert_eq!(codes, vec![DnsErrorCode::Timeout]);
+}
+
+#[tokio::test]
+async fn truncated_answers_are_asked_again_over_tcp() {
+    let server = dns_server::truncating_server().await;
+    let resolver = resolver_for(server.addr);
+    let answer = resolver.lookup(&name("example.vn")).await;
+    assert!(answer.errors.is_empty(), "{:?}", answer.errors);
+    assert_eq!(answer.a, vec![ip("192.0.2.10")]);
+    assert_eq!(answer.ns, vec!["ns1.example.vn", "ns2.example.vn"]);
+}
+
+#[tokio::test]
+async fn a_silent_or_failing_name_server_is_followed_by_the_next() {
+    let server = dns_server::start().await;
+    let (_silent, silent) = dns_server::silent_server().await;
+    let (_task, failing) = dns_server::rcode_server(2).await;
+    for first in [silent, failing] {
+        let resolver = Resolver::new(&ResolverSettings {
+            nameservers: vec![first, server.addr],
+            timeout: Duration::from_millis(300),
+            ..ResolverSettings::default()
+        })
+        .expect("resolver builds");
+        // Each query starts at the next server in turn: some start at the bad one.
+        for _ in 0..3 {
+            let answer = resolver.lookup(&name("shop.example.vn")).await;
+            assert!(answer.errors.is_empty(), "{first}: {:?}", answer.errors);
+            assert_eq!(answer.a, vec![ip("192.0.2.10")]);
+            assert_eq!(answer.aaaa, vec![ip("2001:db8::10")]);
+        }
+    }
+}

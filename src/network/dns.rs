@@ -11,10 +11,15 @@
 //! `lookups`). hickory's in-process cache cost about 15 % of the CPU of every uncached query
 //! (its inserts), while it saved no query within a request (BENCHMARKS.md, "Resolution"). A
 //! non-zero size turns it back on, bounded and TTL-honouring, per [`Resolver`] value.
-//! Concurrent identical queries are still sent once (hickory shares the one in flight).
 //!
-//! Bounds: each query has a timeout ([`ResolverSettings::timeout`], with `attempts` tries,
-//! default 1) and a hard outer deadline; a process-wide semaphore
+//! With a configured name server list, each query is first asked directly over UDP (see
+//! `exchange`: a fresh randomly-bound socket, a random id and a strict check of the answer,
+//! as hickory's own UDP client does, without its pool and retry layers); what that path does
+//! not settle (truncation, a CNAME chain leading out of the answer, FORMERR) is asked again
+//! through hickory-resolver. With the system configuration, every query goes through hickory.
+//!
+//! Bounds: each query has a timeout ([`ResolverSettings::timeout`] per server asked, with
+//! `attempts` tries of the list, default 1) and a hard outer deadline; a process-wide semaphore
 //! ([`ResolverSettings::max_concurrent_queries`]) caps queries in flight across all requests.
 //! Callers bound their own per-request concurrency on top (see `resolve`).
 //!
@@ -34,6 +39,7 @@ use hickory_resolver::TokioResolver;
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
+use super::exchange::{Exchange, UdpPath};
 use super::names::DomainName;
 use crate::i18n::Lang;
 
@@ -188,6 +194,8 @@ pub struct DnsAnswer {
 #[derive(Clone)]
 pub struct Resolver {
     inner: TokioResolver,
+    /// The direct path, when the name servers are configured (see `exchange`).
+    direct: Option<Arc<UdpPath>>,
     permits: Arc<Semaphore>,
     deadline: Duration,
 }
@@ -230,8 +238,16 @@ impl Resolver {
             .build()
             .map_err(|e| DnsConfigError::Build(e.to_string()))?;
         let attempts = u32::try_from(settings.attempts.max(1)).unwrap_or(u32::MAX);
+        let direct = (!settings.nameservers.is_empty()).then(|| {
+            Arc::new(UdpPath::new(
+                settings.nameservers.clone(),
+                settings.timeout,
+                settings.attempts,
+            ))
+        });
         Ok(Resolver {
             inner,
+            direct,
             permits: Arc::new(Semaphore::new(settings.max_concurrent_queries.max(1))),
             deadline: settings.timeout.saturating_mul(attempts) + Duration::from_millis(500),
         })
@@ -332,6 +348,26 @@ impl Resolver {
             .acquire()
             .await
             .map_err(|e| failure(DnsErrorCode::DnsFailed, type_text, e.to_string()))?;
+        if let Some(direct) = &self.direct {
+            let longest = direct.longest() + Duration::from_millis(500);
+            match tokio::time::timeout(longest, direct.query(name, kind)).await {
+                Ok(Exchange::Answer(records)) => return Ok(records),
+                Ok(Exchange::Failed(code, detail)) => {
+                    tracing::debug!(%name, record_type = type_text, %detail, "DNS query failed");
+                    return Err(failure(code, type_text, detail));
+                }
+                Ok(Exchange::Defer(why)) => {
+                    tracing::debug!(%name, record_type = type_text, why, "asking through hickory");
+                }
+                Err(_) => {
+                    return Err(failure(
+                        DnsErrorCode::Timeout,
+                        type_text,
+                        "deadline passed".into(),
+                    ))
+                }
+            }
+        }
         let outcome = tokio::time::timeout(self.deadline, self.inner.lookup(name.clone(), kind));
         match outcome.await {
             Err(_) => Err(failure(

@@ -5,6 +5,7 @@
 //! - [`guard`]: which addresses may ever be connected to — pure;
 //! - [`allocations`]: IP address → country from RIR delegation files;
 //! - [`dns`]: DNS look-ups through the configured name servers only;
+//! - `exchange`: the common query asked directly over UDP, the rest left to hickory;
 //! - [`lookups`]: the look-ups of one request, each asked once and shared by its targets;
 //! - [`tls`]: a TLS handshake that reports the server certificate, guarded;
 //! - [`resolve`]: one `POST /v1/resolve` request, target by target.
@@ -15,6 +16,7 @@
 pub mod allocations;
 pub mod cidr;
 pub mod dns;
+mod exchange;
 pub mod guard;
 pub mod lookups;
 pub mod names;

@@ -1,5 +1,5 @@
 //! An in-process authoritative DNS server on loopback, serving `fixtures/dns/*.zone`, plus
-//! misbehaving servers (silent, SERVFAIL). Test support only: binds 127.0.0.1 and nothing else.
+//! misbehaving servers (silent, SERVFAIL, truncating, scripted). Test support only: binds 127.0.0.1 and nothing else.
 
 #![allow(dead_code)]
 
@@ -9,6 +9,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use hickory_server::proto::op::Message;
 use hickory_server::proto::rr::{LowerName, Name};
 use hickory_server::store::file::{FileConfig, FileZoneHandler};
 use hickory_server::zone_handler::{AxfrPolicy, Catalog, ZoneHandler, ZoneType};
@@ -130,4 +131,48 @@ fn error_reply(query: &[u8], rcode: u8) -> Option<Vec<u8>> {
     reply[4..6].copy_from_slice(&[0, 1]);
     reply[6..12].copy_from_slice(&[0; 6]);
     Some(reply)
+}
+
+/// A UDP server on loopback that answers each query with the datagrams `script` makes of it
+/// (several, or none, in order): for answers that are wrong on purpose.
+pub async fn scripted_server(
+    script: fn(&Message) -> Vec<Message>,
+) -> (tokio::task::JoinHandle<()>, SocketAddr) {
+    let socket = UdpSocket::bind("127.0.0.1:0").await.expect("bind udp");
+    let addr = socket.local_addr().expect("addr");
+    let task = tokio::spawn(async move {
+        let mut buf = [0u8; 1500];
+        while let Ok((len, peer)) = socket.recv_from(&mut buf).await {
+            let Ok(query) = Message::from_vec(&buf[..len]) else {
+                continue;
+            };
+            for reply in script(&query) {
+                let bytes = reply.to_vec().expect("reply encodes");
+                let _ = socket.send_to(&bytes, peer).await;
+            }
+        }
+    });
+    (task, addr)
+}
+
+/// A server whose UDP answers are all truncated (TC set, no records) while TCP on the same
+/// port serves `fixtures/dns`: only a client that asks again over TCP gets answers.
+pub async fn truncating_server() -> DnsServer {
+    let (udp, tcp) = bind_pair().await;
+    let addr = udp.local_addr().expect("addr");
+    let mut server = Server::new(catalog_from(&zones_dir()));
+    server.register_listener(tcp, Duration::from_secs(5), 64 * 1024);
+    tokio::spawn(async move {
+        let mut buf = [0u8; 1500];
+        while let Ok((len, peer)) = udp.recv_from(&mut buf).await {
+            if let Some(mut reply) = error_reply(&buf[..len], 0) {
+                reply[2] |= 0x02; // TC
+                let _ = udp.send_to(&reply, peer).await;
+            }
+        }
+    });
+    DnsServer {
+        addr,
+        _server: server,
+    }
 }

@@ -1,0 +1,218 @@
+//! The common DNS query, asked directly: one UDP exchange with a configured name server.
+//!
+//! hickory-resolver spends most of the CPU of an uncached query in its layers (name server
+//! pool, shared look-up, retry stream, exchange and UDP client stream), not in the exchange
+//! itself (BENCHMARKS.md, "Resolution"). [`UdpPath`] does the exchange and nothing else, and
+//! hands every case it does not settle back to hickory-resolver ([`Exchange::Defer`]):
+//!
+//! - a truncated answer (hickory asks again over TCP);
+//! - a CNAME chain whose end has no record of the type asked in the answer (hickory follows
+//!   it, possibly into another zone), and an NXDOMAIN that came with a CNAME;
+//! - FORMERR (a server that does not take EDNS; hickory asks without it);
+//! - an answer that does not parse as a response at all.
+//!
+//! Spoofing resistance is that of hickory's UDP client: every query has its own socket, whose
+//! source port the kernel picks at random, connected to the name server so that the kernel
+//! drops datagrams from any other address; a random 16-bit message id; and an answer is taken
+//! only when it is a response with that id to the very question asked (name compared
+//! case-insensitively, type and class). Anything else arriving on the socket is ignored until
+//! the timeout. The sockets are closed when the exchange ends.
+//!
+//! With several name servers, each query starts at the next one in turn; a server that does
+//! not answer in time, cannot be reached, or answers SERVFAIL or REFUSED, is followed by the
+//! next, and the last failure is the answer once every server was tried `attempts` times.
+
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use hickory_resolver::proto::op::{Edns, Message, MessageType, Query, ResponseCode};
+use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
+use tokio::net::UdpSocket;
+
+use super::dns::{DnsErrorCode, MAX_CNAME_CHAIN};
+
+/// UDP payload advertised with EDNS(0): the DNS flag day 2020 size, which avoids IP
+/// fragmentation on every common path.
+const EDNS_PAYLOAD: u16 = 1232;
+/// Receive buffer; larger than the advertised payload, for servers that ignore it.
+const RECEIVE_BUFFER: usize = 4096;
+
+/// What one query on the direct path came to.
+#[derive(Debug)]
+pub(crate) enum Exchange {
+    /// NOERROR: the CNAME records of the chain from the name asked, then the records of the
+    /// type asked owned by the chain's end; empty for NODATA.
+    Answer(Vec<Record>),
+    /// A failure every server agreed on (the last one's, with several): the code and a detail.
+    Failed(DnsErrorCode, String),
+    /// Not settled here: ask through hickory-resolver.
+    Defer(&'static str),
+}
+
+/// The direct UDP path to a fixed list of name servers.
+#[derive(Debug)]
+pub(crate) struct UdpPath {
+    servers: Vec<SocketAddr>,
+    timeout: Duration,
+    attempts: usize,
+    next: AtomicUsize,
+}
+
+/// How one exchange with one server ended.
+enum Outcome {
+    Message(Message),
+    TimedOut,
+    Io(std::io::Error),
+}
+
+impl UdpPath {
+    /// A path to `servers` (not empty), waiting `timeout` for each server's answer, trying the
+    /// list `attempts` times.
+    pub(crate) fn new(servers: Vec<SocketAddr>, timeout: Duration, attempts: usize) -> UdpPath {
+        UdpPath {
+            servers,
+            timeout,
+            attempts: attempts.max(1),
+            next: AtomicUsize::new(0),
+        }
+    }
+
+    /// The longest one query can take on this path.
+    pub(crate) fn longest(&self) -> Duration {
+        let tries = u32::try_from(self.attempts.saturating_mul(self.servers.len().max(1)));
+        self.timeout.saturating_mul(tries.unwrap_or(u32::MAX))
+    }
+
+    /// Asks `kind` records of the fully qualified `name`.
+    pub(crate) async fn query(&self, name: &Name, kind: RecordType) -> Exchange {
+        let question = Query::query(name.clone(), kind);
+        let mut request = Message::query();
+        request.metadata.recursion_desired = true;
+        request.add_query(question.clone());
+        let mut edns = Edns::new();
+        edns.set_max_payload(EDNS_PAYLOAD);
+        request.set_edns(edns);
+        let id = request.metadata.id;
+        let bytes = match request.to_vec() {
+            Ok(bytes) => bytes,
+            Err(_) => return Exchange::Defer("query not encodable"),
+        };
+        let count = self.servers.len();
+        let first = self.next.fetch_add(1, Ordering::Relaxed);
+        let mut last = Exchange::Failed(DnsErrorCode::Timeout, "no name server".into());
+        for turn in 0..self.attempts.saturating_mul(count) {
+            let server = self.servers[(first + turn) % count];
+            last = match exchange(server, &bytes, id, &question, self.timeout).await {
+                Outcome::Message(answer) => match read_answer(answer, name, kind) {
+                    retry @ Exchange::Failed(DnsErrorCode::Servfail | DnsErrorCode::Refused, _) => {
+                        retry
+                    }
+                    settled => return settled,
+                },
+                Outcome::TimedOut => Exchange::Failed(
+                    DnsErrorCode::Timeout,
+                    format!("no answer from {server} in {:?}", self.timeout),
+                ),
+                Outcome::Io(error) => {
+                    Exchange::Failed(DnsErrorCode::DnsFailed, format!("{server}: {error}"))
+                }
+            };
+        }
+        last
+    }
+}
+
+/// One query to one server on a fresh socket: the first acceptable answer, or why none came.
+async fn exchange(
+    server: SocketAddr,
+    bytes: &[u8],
+    id: u16,
+    question: &Query,
+    timeout: Duration,
+) -> Outcome {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let local: SocketAddr = match server {
+        SocketAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
+        SocketAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
+    };
+    // Port 0: the kernel picks the source port at random from the ephemeral range.
+    let socket = match UdpSocket::bind(local).await {
+        Ok(socket) => socket,
+        Err(error) => return Outcome::Io(error),
+    };
+    if let Err(error) = socket.connect(server).await {
+        return Outcome::Io(error);
+    }
+    if let Err(error) = socket.send(bytes).await {
+        return Outcome::Io(error);
+    }
+    let mut buffer = vec![0u8; RECEIVE_BUFFER];
+    loop {
+        let received = match tokio::time::timeout_at(deadline, socket.recv(&mut buffer)).await {
+            Err(_) => return Outcome::TimedOut,
+            Ok(Err(error)) => return Outcome::Io(error),
+            Ok(Ok(received)) => received,
+        };
+        let Ok(answer) = Message::from_vec(&buffer[..received]) else {
+            continue;
+        };
+        let meta = &answer.metadata;
+        if meta.id == id
+            && meta.message_type == MessageType::Response
+            && answer.queries.len() == 1
+            && answer.queries[0] == *question
+        {
+            return Outcome::Message(answer);
+        }
+    }
+}
+
+/// What an answer to `kind` records of `name` says.
+fn read_answer(answer: Message, name: &Name, kind: RecordType) -> Exchange {
+    if answer.metadata.truncation {
+        return Exchange::Defer("truncated");
+    }
+    match answer.metadata.response_code {
+        ResponseCode::NoError => {}
+        ResponseCode::NXDomain if answer.answers.is_empty() => {
+            return Exchange::Failed(DnsErrorCode::Nxdomain, format!("{name} does not exist"));
+        }
+        ResponseCode::NXDomain => return Exchange::Defer("NXDOMAIN at the end of a CNAME chain"),
+        ResponseCode::FormErr => return Exchange::Defer("FORMERR"),
+        ResponseCode::ServFail => {
+            return Exchange::Failed(DnsErrorCode::Servfail, "SERVFAIL".into());
+        }
+        ResponseCode::Refused => return Exchange::Failed(DnsErrorCode::Refused, "REFUSED".into()),
+        other => return Exchange::Failed(DnsErrorCode::DnsFailed, other.to_string()),
+    }
+    let mut answers = answer.answers;
+    // The chain from the name asked, hop by hop, as the CNAME records' indexes.
+    let mut chain: Vec<usize> = Vec::new();
+    let mut end = name.clone();
+    if kind != RecordType::CNAME {
+        while chain.len() < MAX_CNAME_CHAIN {
+            let hop = answers
+                .iter()
+                .enumerate()
+                .find_map(|(index, record)| match &record.data {
+                    RData::CNAME(target) if record.name == end => Some((index, target.0.clone())),
+                    _ => None,
+                });
+            let Some((index, target)) = hop else { break };
+            end = target;
+            chain.push(index);
+        }
+    }
+    let owned_by_end = |record: &Record| record.record_type() == kind && record.name == end;
+    if !chain.is_empty() && !answers.iter().any(owned_by_end) {
+        return Exchange::Defer("CNAME chain ends outside the answer");
+    }
+    let mut records: Vec<Record> = Vec::with_capacity(answers.len());
+    for &index in &chain {
+        records.push(answers[index].clone());
+    }
+    answers.retain(owned_by_end);
+    records.append(&mut answers);
+    Exchange::Answer(records)
+}
