@@ -12,9 +12,9 @@
 //! (its inserts), while it saved no query within a request (BENCHMARKS.md, "Resolution"). A
 //! non-zero size turns it back on, bounded and TTL-honouring, per [`Resolver`] value.
 //!
-//! With a configured name server list, each query is first asked directly over UDP (see
-//! `exchange`: a fresh randomly-bound socket, a random id and a strict check of the answer,
-//! as hickory's own UDP client does, without its pool and retry layers); what that path does
+//! With a configured name server list, queries are first asked directly over UDP (see
+//! `exchange`: a fresh randomly-bound socket per name, a random id per query and a strict
+//! check of each answer, without hickory's pool and retry layers); what that path does
 //! not settle (truncation, a CNAME chain leading out of the answer, FORMERR) is asked again
 //! through hickory-resolver. With the system configuration, every query goes through hickory.
 //!
@@ -197,6 +197,8 @@ pub struct Resolver {
     /// The direct path, when the name servers are configured (see `exchange`).
     direct: Option<Arc<UdpPath>>,
     permits: Arc<Semaphore>,
+    /// The semaphore's size: one call never asks for more.
+    max_permits: usize,
     deadline: Duration,
 }
 
@@ -249,6 +251,7 @@ impl Resolver {
             inner,
             direct,
             permits: Arc::new(Semaphore::new(settings.max_concurrent_queries.max(1))),
+            max_permits: settings.max_concurrent_queries.max(1),
             deadline: settings.timeout.saturating_mul(attempts) + Duration::from_millis(500),
         })
     }
@@ -265,12 +268,17 @@ impl Resolver {
                 };
             }
         };
-        let (a, aaaa, ns, mx) = tokio::join!(
-            self.query(&fqdn, RecordType::A),
-            self.query(&fqdn, RecordType::AAAA),
-            self.query(&fqdn, RecordType::NS),
-            self.query(&fqdn, RecordType::MX),
-        );
+        let [a, aaaa, ns, mx] = self
+            .query_all(
+                &fqdn,
+                [
+                    RecordType::A,
+                    RecordType::AAAA,
+                    RecordType::NS,
+                    RecordType::MX,
+                ],
+            )
+            .await;
         let mut answer = DnsAnswer::default();
         for records in [&a, &aaaa].into_iter().flatten() {
             let chain = cname_chain(&fqdn, records);
@@ -342,32 +350,82 @@ impl Resolver {
 
     /// One query under the process-wide limit and the outer deadline. NODATA is `Ok(empty)`.
     async fn query(&self, name: &Name, kind: RecordType) -> Result<Vec<Record>, DnsFailure> {
-        let type_text = record_type_text(kind);
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|e| failure(DnsErrorCode::DnsFailed, type_text, e.to_string()))?;
-        if let Some(direct) = &self.direct {
-            let longest = direct.longest() + Duration::from_millis(500);
-            match tokio::time::timeout(longest, direct.query(name, kind)).await {
-                Ok(Exchange::Answer(records)) => return Ok(records),
-                Ok(Exchange::Failed(code, detail)) => {
-                    tracing::debug!(%name, record_type = type_text, %detail, "DNS query failed");
-                    return Err(failure(code, type_text, detail));
-                }
-                Ok(Exchange::Defer(why)) => {
-                    tracing::debug!(%name, record_type = type_text, why, "asking through hickory");
+        let [answer] = self.query_all(name, [kind]).await;
+        answer
+    }
+
+    /// The queries for `kinds` records of one name, together: on the direct path when there is
+    /// one (one socket for all), each query it does not settle through hickory-resolver. Holds
+    /// a permit of the process-wide limit per query.
+    async fn query_all<const N: usize>(
+        &self,
+        name: &Name,
+        kinds: [RecordType; N],
+    ) -> [Result<Vec<Record>, DnsFailure>; N] {
+        let wanted = u32::try_from(N.min(self.max_permits)).unwrap_or(1);
+        let _permits = match self.permits.acquire_many(wanted).await {
+            Ok(permits) => permits,
+            Err(e) => {
+                return kinds.map(|kind| {
+                    Err(failure(
+                        DnsErrorCode::DnsFailed,
+                        record_type_text(kind),
+                        e.to_string(),
+                    ))
+                })
+            }
+        };
+        let mut direct: [Option<Exchange>; N] = std::array::from_fn(|_| None);
+        if let Some(path) = &self.direct {
+            let longest = path.longest() + Duration::from_millis(500);
+            match tokio::time::timeout(longest, path.query_all(name, &kinds)).await {
+                Ok(exchanges) => {
+                    for (slot, exchange) in direct.iter_mut().zip(exchanges) {
+                        *slot = Some(exchange);
+                    }
                 }
                 Err(_) => {
-                    return Err(failure(
-                        DnsErrorCode::Timeout,
-                        type_text,
-                        "deadline passed".into(),
-                    ))
+                    return kinds.map(|kind| {
+                        Err(failure(
+                            DnsErrorCode::Timeout,
+                            record_type_text(kind),
+                            "deadline passed".into(),
+                        ))
+                    })
                 }
             }
         }
+        let answers = kinds.iter().zip(direct).map(|(&kind, exchange)| async move {
+            let type_text = record_type_text(kind);
+            match exchange {
+                Some(Exchange::Answer(records)) => return Ok(records),
+                Some(Exchange::Failed(code, detail)) => {
+                    tracing::debug!(%name, record_type = type_text, %detail, "DNS query failed");
+                    return Err(failure(code, type_text, detail));
+                }
+                Some(Exchange::Defer(why)) => {
+                    tracing::debug!(%name, record_type = type_text, why, "asking through hickory");
+                }
+                None => {}
+            }
+            self.hickory(name, kind).await
+        });
+        let answers = futures::future::join_all(answers).await;
+        let mut answers = answers.into_iter();
+        std::array::from_fn(|_| {
+            answers.next().unwrap_or_else(|| {
+                Err(failure(
+                    DnsErrorCode::DnsFailed,
+                    "other",
+                    "no answer".into(),
+                ))
+            })
+        })
+    }
+
+    /// One query through hickory-resolver, under the outer deadline.
+    async fn hickory(&self, name: &Name, kind: RecordType) -> Result<Vec<Record>, DnsFailure> {
+        let type_text = record_type_text(kind);
         let outcome = tokio::time::timeout(self.deadline, self.inner.lookup(name.clone(), kind));
         match outcome.await {
             Err(_) => Err(failure(

@@ -18,15 +18,21 @@
 //! case-insensitively, type and class). Anything else arriving on the socket is ignored until
 //! the timeout. The sockets are closed when the exchange ends.
 //!
-//! With several name servers, each query starts at the next one in turn; a server that does
-//! not answer in time, cannot be reached, or answers SERVFAIL or REFUSED, is followed by the
-//! next, and the last failure is the answer once every server was tried `attempts` times.
+//! The queries for one name (A, AAAA, NS, MX) share one socket, each with its own random id,
+//! as glibc's stub resolver does for A and AAAA: a socket's setup and teardown (socket, bind,
+//! connect, epoll registration, close) cost more than the exchange itself. The port is still
+//! fresh for every name and lives only until its answers are in.
+//!
+//! With several name servers, each name starts at the next one in turn; the queries a server
+//! does not answer in time, or answers SERVFAIL or REFUSED (or all of them, when it cannot be
+//! reached), go to the next, and the last failure is the answer once every server was tried
+//! `attempts` times.
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use hickory_resolver::proto::op::{Edns, Message, MessageType, Query, ResponseCode};
+use hickory_resolver::proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 use tokio::net::UdpSocket;
 
@@ -59,16 +65,24 @@ pub(crate) struct UdpPath {
     next: AtomicUsize,
 }
 
-/// How one exchange with one server ended.
+/// One query as sent.
+struct Request {
+    kind: RecordType,
+    id: u16,
+    question: Query,
+    bytes: Vec<u8>,
+}
+
+/// How one query to one server ended.
 enum Outcome {
     Message(Message),
     TimedOut,
-    Io(std::io::Error),
+    Io(String),
 }
 
 impl UdpPath {
-    /// A path to `servers` (not empty), waiting `timeout` for each server's answer, trying the
-    /// list `attempts` times.
+    /// A path to `servers` (not empty), waiting `timeout` for each server's answers, trying
+    /// the list `attempts` times.
     pub(crate) fn new(servers: Vec<SocketAddr>, timeout: Duration, attempts: usize) -> UdpPath {
         UdpPath {
             servers,
@@ -78,60 +92,103 @@ impl UdpPath {
         }
     }
 
-    /// The longest one query can take on this path.
+    /// The longest one call of [`UdpPath::query_all`] can take.
     pub(crate) fn longest(&self) -> Duration {
         let tries = u32::try_from(self.attempts.saturating_mul(self.servers.len().max(1)));
         self.timeout.saturating_mul(tries.unwrap_or(u32::MAX))
     }
 
-    /// Asks `kind` records of the fully qualified `name`.
-    pub(crate) async fn query(&self, name: &Name, kind: RecordType) -> Exchange {
-        let question = Query::query(name.clone(), kind);
-        let mut request = Message::query();
-        request.metadata.recursion_desired = true;
-        request.add_query(question.clone());
-        let mut edns = Edns::new();
-        edns.set_max_payload(EDNS_PAYLOAD);
-        request.set_edns(edns);
-        let id = request.metadata.id;
-        let bytes = match request.to_vec() {
-            Ok(bytes) => bytes,
-            Err(_) => return Exchange::Defer("query not encodable"),
-        };
+    /// Asks the records of each type in `kinds` of the fully qualified `name`, together; the
+    /// answers in the order of `kinds`.
+    pub(crate) async fn query_all(&self, name: &Name, kinds: &[RecordType]) -> Vec<Exchange> {
+        let mut settled: Vec<Option<Exchange>> = kinds.iter().map(|_| None).collect();
+        let mut last: Vec<Exchange> = kinds
+            .iter()
+            .map(|_| Exchange::Failed(DnsErrorCode::Timeout, "no name server".into()))
+            .collect();
+        let mut requests: Vec<Request> = Vec::with_capacity(kinds.len());
+        for (index, &kind) in kinds.iter().enumerate() {
+            match encode(name, kind, &requests) {
+                Some(request) => requests.push(request),
+                None => settled[index] = Some(Exchange::Defer("query not encodable")),
+            }
+        }
         let count = self.servers.len();
         let first = self.next.fetch_add(1, Ordering::Relaxed);
-        let mut last = Exchange::Failed(DnsErrorCode::Timeout, "no name server".into());
         for turn in 0..self.attempts.saturating_mul(count) {
+            let pending: Vec<usize> = (0..requests.len())
+                .filter(|&index| settled[index].is_none())
+                .collect();
+            if pending.is_empty() {
+                break;
+            }
             let server = self.servers[(first + turn) % count];
-            last = match exchange(server, &bytes, id, &question, self.timeout).await {
-                Outcome::Message(answer) => match read_answer(answer, name, kind) {
-                    retry @ Exchange::Failed(DnsErrorCode::Servfail | DnsErrorCode::Refused, _) => {
-                        retry
+            let asked: Vec<&Request> = pending.iter().map(|&index| &requests[index]).collect();
+            let outcomes = exchange(server, &asked, self.timeout).await;
+            for (index, outcome) in pending.into_iter().zip(outcomes) {
+                let exchange = match outcome {
+                    Outcome::Message(answer) => read_answer(answer, name, requests[index].kind),
+                    Outcome::TimedOut => {
+                        last[index] = Exchange::Failed(
+                            DnsErrorCode::Timeout,
+                            format!("no answer from {server} in {:?}", self.timeout),
+                        );
+                        continue;
                     }
-                    settled => return settled,
-                },
-                Outcome::TimedOut => Exchange::Failed(
-                    DnsErrorCode::Timeout,
-                    format!("no answer from {server} in {:?}", self.timeout),
-                ),
-                Outcome::Io(error) => {
-                    Exchange::Failed(DnsErrorCode::DnsFailed, format!("{server}: {error}"))
+                    Outcome::Io(error) => {
+                        last[index] =
+                            Exchange::Failed(DnsErrorCode::DnsFailed, format!("{server}: {error}"));
+                        continue;
+                    }
+                };
+                match exchange {
+                    retry @ Exchange::Failed(DnsErrorCode::Servfail | DnsErrorCode::Refused, _) => {
+                        last[index] = retry;
+                    }
+                    answer => settled[index] = Some(answer),
                 }
-            };
+            }
         }
-        last
+        settled
+            .into_iter()
+            .zip(last)
+            .map(|(settled, last)| settled.unwrap_or(last))
+            .collect()
     }
 }
 
-/// One query to one server on a fresh socket: the first acceptable answer, or why none came.
-async fn exchange(
-    server: SocketAddr,
-    bytes: &[u8],
-    id: u16,
-    question: &Query,
-    timeout: Duration,
-) -> Outcome {
+/// The query for `kind` records of `name`, with an id none of `others` has.
+fn encode(name: &Name, kind: RecordType, others: &[Request]) -> Option<Request> {
+    let mut id: u16 = rand::random();
+    while others.iter().any(|other| other.id == id) {
+        id = rand::random();
+    }
+    let question = Query::query(name.clone(), kind);
+    let mut request = Message::new(id, MessageType::Query, OpCode::Query);
+    request.metadata.recursion_desired = true;
+    request.add_query(question.clone());
+    let mut edns = Edns::new();
+    edns.set_max_payload(EDNS_PAYLOAD);
+    request.set_edns(edns);
+    let bytes = request.to_vec().ok()?;
+    Some(Request {
+        kind,
+        id,
+        question,
+        bytes,
+    })
+}
+
+/// The queries `asked` to one server on one fresh socket: for each, its answer or why none
+/// came, in order.
+async fn exchange(server: SocketAddr, asked: &[&Request], timeout: Duration) -> Vec<Outcome> {
     let deadline = tokio::time::Instant::now() + timeout;
+    let failed = |error: std::io::Error| {
+        asked
+            .iter()
+            .map(|_| Outcome::Io(error.to_string()))
+            .collect()
+    };
     let local: SocketAddr = match server {
         SocketAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
         SocketAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
@@ -139,33 +196,51 @@ async fn exchange(
     // Port 0: the kernel picks the source port at random from the ephemeral range.
     let socket = match UdpSocket::bind(local).await {
         Ok(socket) => socket,
-        Err(error) => return Outcome::Io(error),
+        Err(error) => return failed(error),
     };
     if let Err(error) = socket.connect(server).await {
-        return Outcome::Io(error);
+        return failed(error);
     }
-    if let Err(error) = socket.send(bytes).await {
-        return Outcome::Io(error);
+    for request in asked {
+        if let Err(error) = socket.send(&request.bytes).await {
+            return failed(error);
+        }
     }
+    let mut outcomes: Vec<Outcome> = asked.iter().map(|_| Outcome::TimedOut).collect();
+    let mut open = asked.len();
     let mut buffer = vec![0u8; RECEIVE_BUFFER];
-    loop {
+    while open > 0 {
         let received = match tokio::time::timeout_at(deadline, socket.recv(&mut buffer)).await {
-            Err(_) => return Outcome::TimedOut,
-            Ok(Err(error)) => return Outcome::Io(error),
+            Err(_) => break,
+            Ok(Err(error)) => {
+                for outcome in &mut outcomes {
+                    if matches!(outcome, Outcome::TimedOut) {
+                        *outcome = Outcome::Io(error.to_string());
+                    }
+                }
+                break;
+            }
             Ok(Ok(received)) => received,
         };
         let Ok(answer) = Message::from_vec(&buffer[..received]) else {
             continue;
         };
         let meta = &answer.metadata;
-        if meta.id == id
-            && meta.message_type == MessageType::Response
-            && answer.queries.len() == 1
-            && answer.queries[0] == *question
-        {
-            return Outcome::Message(answer);
+        if meta.message_type != MessageType::Response || answer.queries.len() != 1 {
+            continue;
+        }
+        let Some(index) = asked
+            .iter()
+            .position(|request| request.id == meta.id && request.question == answer.queries[0])
+        else {
+            continue;
+        };
+        if matches!(outcomes[index], Outcome::TimedOut) {
+            outcomes[index] = Outcome::Message(answer);
+            open -= 1;
         }
     }
+    outcomes
 }
 
 /// What an answer to `kind` records of `name` says.
