@@ -150,7 +150,7 @@ fn the_dev_service_loads_the_sample_data_on_first_start() {
                 .arg("og:meta:samples_loaded")
                 .query(&mut conn)
                 .unwrap_or(None);
-            // The flag is set first (it claims the load), the records follow it.
+            // The flag is set once the records are in.
             if flag.is_some() {
                 let product: Option<String> = redis::cmd("GET")
                     .arg("og:ref:product:08935049500018")

@@ -330,3 +330,59 @@ async fn load_as(app: &TestApp, role: Role, body: &str) -> Value {
     assert_eq!(answer.status, 200, "{role}: {}", answer.text);
     answer.json
 }
+
+/// The dev samples are flagged as loaded only once their records are in, so a load cut short
+/// (the flag absent, a record missing) is done again at the next start, and a finished one
+/// is not.
+#[tokio::test]
+async fn samples_load_once_and_again_after_a_load_cut_short() {
+    use originguard::reference::samples::load_once;
+    use originguard::store::{keys, Store};
+
+    let app = TestApp::spawn().await;
+    let store = Store::connect(&app.redis.url()).await.unwrap();
+    let mut conn = app.redis.connection();
+    let product = keys::product("08935049500018");
+    assert!(
+        load_once(&store).await.unwrap(),
+        "an empty Redis gets the samples"
+    );
+    let flag: Option<String> = redis::cmd("GET")
+        .arg(keys::samples_loaded())
+        .query(&mut conn)
+        .unwrap();
+    assert!(flag.is_some());
+    let claim: bool = redis::cmd("EXISTS")
+        .arg(keys::samples_loading())
+        .query(&mut conn)
+        .unwrap();
+    assert!(!claim, "the claim is given up once the load is done");
+    assert!(!load_once(&store).await.unwrap(), "loaded once only");
+
+    // A process died half-way: its records partly in, no flag, its claim expired.
+    let _: () = redis::cmd("DEL")
+        .arg(keys::samples_loaded())
+        .arg(&product)
+        .query(&mut conn)
+        .unwrap();
+    assert!(
+        load_once(&store).await.unwrap(),
+        "the next start loads again"
+    );
+    let stored: Option<String> = redis::cmd("GET").arg(&product).query(&mut conn).unwrap();
+    assert!(stored.is_some(), "the missing record is back");
+
+    // While another process holds the claim, a start does not load beside it.
+    let _: () = redis::cmd("DEL")
+        .arg(keys::samples_loaded())
+        .query(&mut conn)
+        .unwrap();
+    let _: () = redis::cmd("SET")
+        .arg(keys::samples_loading())
+        .arg("other")
+        .arg("EX")
+        .arg(60)
+        .query(&mut conn)
+        .unwrap();
+    assert!(!load_once(&store).await.unwrap());
+}

@@ -29,17 +29,32 @@ pub const SAMPLES: &[(ReferenceKind, &str)] = &[
     ),
 ];
 
+/// How long a process may take to load the samples before another may try.
+const LOAD_CLAIM_SECS: u64 = 120;
+
 /// Loads the samples unless they were loaded before into this Redis. Returns whether it did.
+///
+/// The flag that says so is set only once every record is in: a process that dies half-way
+/// leaves its claim to expire, and the next start loads them again (loading is an upsert).
 pub async fn load_once(store: &Store) -> anyhow::Result<bool> {
     let mut conn = store.conn();
-    let first: bool = redis::cmd("SET")
+    let loaded: bool = redis::cmd("EXISTS")
         .arg(keys::samples_loaded())
-        .arg(chrono::Utc::now().to_rfc3339())
+        .query_async(&mut conn)
+        .await?;
+    if loaded {
+        return Ok(false);
+    }
+    let claimed = redis::cmd("SET")
+        .arg(keys::samples_loading())
+        .arg(std::process::id())
         .arg("NX")
+        .arg("EX")
+        .arg(LOAD_CLAIM_SECS)
         .query_async::<Option<String>>(&mut conn)
         .await?
         .is_some();
-    if !first {
+    if !claimed {
         return Ok(false);
     }
     for (kind, text) in SAMPLES {
@@ -53,6 +68,16 @@ pub async fn load_once(store: &Store) -> anyhow::Result<bool> {
             anyhow::bail!("sample {} rejected: {:?}", kind.as_str(), report.rejected);
         }
     }
+    redis::pipe()
+        .cmd("SET")
+        .arg(keys::samples_loaded())
+        .arg(chrono::Utc::now().to_rfc3339())
+        .ignore()
+        .cmd("DEL")
+        .arg(keys::samples_loading())
+        .ignore()
+        .query_async::<()>(&mut conn)
+        .await?;
     tracing::info!("sample reference data loaded from fixtures/reference");
     Ok(true)
 }

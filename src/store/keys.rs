@@ -36,6 +36,12 @@ pub fn samples_loaded() -> String {
     format!("{PREFIX}:meta:samples_loaded")
 }
 
+/// Held (with an expiry) by the process loading the sample data, so that two processes
+/// starting together do not both load it.
+pub fn samples_loading() -> String {
+    format!("{PREFIX}:meta:samples_loading")
+}
+
 /// The set of seller tax codes that claimed a GTIN + serial.
 pub fn serial_sellers(gtin: &str, serial: &str) -> String {
     format!("{PREFIX}:serial:{gtin}:{serial}")
