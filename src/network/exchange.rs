@@ -1,4 +1,4 @@
-//! The common DNS query, asked directly: one UDP exchange with a configured name server.
+//! The common DNS queries, asked directly: one UDP exchange with a configured name server.
 //!
 //! hickory-resolver spends most of the CPU of an uncached query in its layers (name server
 //! pool, shared look-up, retry stream, exchange and UDP client stream), not in the exchange
@@ -8,15 +8,15 @@
 //! - a truncated answer (hickory asks again over TCP);
 //! - a CNAME chain whose end has no record of the type asked in the answer (hickory follows
 //!   it, possibly into another zone), and an NXDOMAIN that came with a CNAME;
-//! - FORMERR (a server that does not take EDNS; hickory asks without it);
-//! - an answer that does not parse as a response at all.
+//! - FORMERR (a server that does not take EDNS; hickory asks without it).
 //!
-//! Spoofing resistance is that of hickory's UDP client: every query has its own socket, whose
-//! source port the kernel picks at random, connected to the name server so that the kernel
-//! drops datagrams from any other address; a random 16-bit message id; and an answer is taken
-//! only when it is a response with that id to the very question asked (name compared
-//! case-insensitively, type and class). Anything else arriving on the socket is ignored until
-//! the timeout. The sockets are closed when the exchange ends.
+//! Spoofing resistance is that of hickory's UDP client: a fresh socket, whose source port the
+//! kernel picks at random, connected to the name server so that the kernel drops datagrams
+//! from any other address; a random 16-bit message id per query; and an answer is taken only
+//! when it is a response with that id to the very question asked (name compared
+//! case-insensitively, type and class). Anything else arriving on the socket, unreadable
+//! datagrams included, is ignored until the timeout. The socket is closed when the exchange
+//! ends.
 //!
 //! The queries for one name (A, AAAA, NS, MX) share one socket, each with its own random id,
 //! as glibc's stub resolver does for A and AAAA: a socket's setup and teardown (socket, bind,
