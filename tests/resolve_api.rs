@@ -132,3 +132,41 @@ async fn resolution_is_for_platforms_agencies_and_the_registry_and_bounded() {
         .await;
     assert_eq!(empty.json["results"], json!([]));
 }
+
+/// The count of DNS queries by path grows on each: a chain inside one zone is settled on the
+/// direct UDP path, one leading into another zone is handed to hickory-resolver.
+#[tokio::test]
+async fn metrics_count_queries_by_the_path_that_settled_them() {
+    let (app, _dns) = app_with_dns().await;
+    let count = |text: &str, path: &str| -> f64 {
+        let prefix = format!("originguard_dns_queries_total{{path=\"{path}\"}} ");
+        text.lines()
+            .find_map(|line| line.strip_prefix(prefix.as_str()))
+            .and_then(|value| value.trim().parse().ok())
+            .unwrap_or(0.0)
+    };
+    let before = app.get("/metrics").send().await.text;
+    let answer = app
+        .post_as(
+            Role::Platform,
+            "/v1/resolve",
+            &json!({"targets": ["www.example.vn", "cross.example.vn"]}),
+        )
+        .send()
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(
+        answer.json["results"][1]["records"]["a"],
+        json!(["198.51.100.20"]),
+        "the chain into example.com was followed"
+    );
+    let after = app.get("/metrics").send().await.text;
+    assert!(
+        count(&after, "direct") >= count(&before, "direct") + 4.0,
+        "{after}"
+    );
+    assert!(
+        count(&after, "hickory") >= count(&before, "hickory") + 2.0,
+        "A and AAAA of the cross-zone chain: {after}"
+    );
+}

@@ -43,6 +43,10 @@ use super::exchange::{Exchange, UdpPath};
 use super::names::DomainName;
 use crate::i18n::Lang;
 
+/// Counter of DNS queries by the path that settled them: `direct` (see `exchange`) or
+/// `hickory` (handed over, or no direct path with the system configuration).
+pub const QUERIES_TOTAL: &str = "originguard_dns_queries_total";
+
 /// Longest CNAME chain followed when reporting it.
 pub const MAX_CNAME_CHAIN: usize = 16;
 
@@ -397,6 +401,11 @@ impl Resolver {
         }
         let answers = kinds.iter().zip(direct).map(|(&kind, exchange)| async move {
             let type_text = record_type_text(kind);
+            let path = match exchange {
+                Some(Exchange::Answer(_) | Exchange::Failed(..)) => "direct",
+                _ => "hickory",
+            };
+            metrics::counter!(QUERIES_TOTAL, "path" => path).increment(1);
             match exchange {
                 Some(Exchange::Answer(records)) => return Ok(records),
                 Some(Exchange::Failed(code, detail)) => {
