@@ -87,7 +87,9 @@ fn parse_body(bytes: &[u8]) -> Result<(serde_json::Value, TakedownInput), ApiErr
             format!("Nội dung không phải JSON hợp lệ: {e}"),
         ))
     })?;
-    let input = serde_json::from_value(value.clone()).map_err(|e| {
+    // Read from the parsed value in place (no copy of it): the value itself is kept for the
+    // idempotency digest.
+    let input = TakedownInput::deserialize(&value).map_err(|e| {
         ApiError::invalid(vec![FieldProblem {
             field: "body".into(),
             code: "invalid_value".into(),
