@@ -67,8 +67,26 @@ done = function(summary, latency)
     latency:percentile(99) / 1000, summary.errors.status))
 end
 EOF_LUA
-wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/submit.lua" "$BASE" > "$WORK/wrk.txt"
+# CPU time of each process over the run (utime + stime from /proc), per accepted submission.
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+REDIS_PID=$(pgrep -f "redis-server unixsocket:$SOCKET" -n || true)
+service_before=$(cpu_ticks "$SERVICE"); redis_before=$([ -n "$REDIS_PID" ] && cpu_ticks "$REDIS_PID" || echo 0)
+stored_before=$(redis-cli -s "$SOCKET" zcard 'og:{enforce}:index:all')
+wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/submit.lua" "$BASE" > "$WORK/wrk.txt" &
+WRK=$!
+sleep 1; wrk_ticks=0
+while kill -0 "$WRK" 2> /dev/null; do wrk_ticks=$(cpu_ticks "$WRK" 2> /dev/null || echo "$wrk_ticks"); sleep 0.2; done
+wait "$WRK"
 grep '^takedown intake' "$WORK/wrk.txt"
+stored_after=$(redis-cli -s "$SOCKET" zcard 'og:{enforce}:index:all')
+python3 - "$(getconf CLK_TCK)" "$((stored_after - stored_before))" \
+  "$(( $(cpu_ticks "$SERVICE") - service_before ))" \
+  "$([ -n "$REDIS_PID" ] && echo $(( $(cpu_ticks "$REDIS_PID") - redis_before )) || echo 0)" "$wrk_ticks" <<'EOF_PY'
+import sys
+hz, n, service, redis, wrk = (float(x) for x in sys.argv[1:])
+per = lambda ticks: ticks / hz / max(n, 1) * 1e6
+print(f"cpu per submission: service {per(service):.0f} µs, redis {per(redis):.0f} µs (main process), wrk {per(wrk):.0f} µs (at least; sampled)")
+EOF_PY
 stored=$(redis-cli -s "$SOCKET" zcard 'og:{enforce}:index:all')
 queued=$(redis-cli -s "$SOCKET" xlen 'og:{enforce}:queue:intake')
 echo "stored requests: $stored, queued: $queued, audit entries: $(redis-cli -s "$SOCKET" xlen 'og:{enforce}:audit:log')"
