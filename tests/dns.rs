@@ -157,6 +157,28 @@ async fn silent_name_server_times_out() {
 }
 
 #[tokio::test]
+async fn a_closed_port_fails_at_once_rather_than_timing_out() {
+    let (socket, addr) = dns_server::silent_server().await;
+    drop(socket);
+    // A long timeout, so that waiting for it could not pass for failing at once.
+    let resolver = Resolver::new(&ResolverSettings {
+        nameservers: vec![addr],
+        timeout: Duration::from_secs(10),
+        ..ResolverSettings::default()
+    })
+    .expect("resolver builds");
+    let started = Instant::now();
+    let answer = resolver.lookup(&name("example.vn")).await;
+    let codes: Vec<_> = answer.errors.iter().map(|e| e.code).collect();
+    assert_eq!(codes, vec![DnsErrorCode::DnsFailed]);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the port unreachable answer ends the wait: {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
 async fn servfail_is_reported() {
     let (_task, addr) = dns_server::rcode_server(2).await;
     let resolver = resolver_for(addr);
@@ -269,11 +291,17 @@ async fn truncated_answers_are_asked_again_over_tcp() {
 }
 
 #[tokio::test]
-async fn a_silent_or_failing_name_server_is_followed_by_the_next() {
+async fn a_silent_failing_or_closed_name_server_is_followed_by_the_next() {
     let server = dns_server::start().await;
     let (_silent, silent) = dns_server::silent_server().await;
     let (_task, failing) = dns_server::rcode_server(2).await;
-    for first in [silent, failing] {
+    // A port nobody listens on: the kernel answers port unreachable.
+    let closed = {
+        let (socket, addr) = dns_server::silent_server().await;
+        drop(socket);
+        addr
+    };
+    for first in [silent, failing, closed] {
         let resolver = Resolver::new(&ResolverSettings {
             nameservers: vec![first, server.addr],
             timeout: Duration::from_millis(300),
