@@ -317,3 +317,18 @@ async fn a_silent_failing_or_closed_name_server_is_followed_by_the_next() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_name_server_on_ipv6_loopback_is_asked_over_ipv6() {
+    let server = dns_server::start_v6().await;
+    assert!(server.addr.is_ipv6());
+    let resolver = resolver_for(server.addr);
+    let answer = resolver.lookup(&name("shop.example.vn")).await;
+    assert!(answer.errors.is_empty(), "{:?}", answer.errors);
+    assert_eq!(answer.a, vec![ip("192.0.2.10")]);
+    assert_eq!(answer.aaaa, vec![ip("2001:db8::10")]);
+    assert_eq!(
+        resolver.ptr(ip("2001:db8::10")).await.expect("ptr"),
+        vec!["shop.example.vn"]
+    );
+}

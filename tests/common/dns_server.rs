@@ -63,8 +63,14 @@ pub fn catalog_from(dir: &Path) -> Catalog {
 
 /// Binds a UDP socket and a TCP listener on the same free loopback port.
 async fn bind_pair() -> (UdpSocket, TcpListener) {
+    bind_pair_on("127.0.0.1:0").await
+}
+
+/// Binds a UDP socket and a TCP listener on the same free port of `local` (a loopback address
+/// with port 0).
+async fn bind_pair_on(local: &str) -> (UdpSocket, TcpListener) {
     for _ in 0..50 {
-        let udp = UdpSocket::bind("127.0.0.1:0").await.expect("bind udp");
+        let udp = UdpSocket::bind(local).await.expect("bind udp");
         let addr = udp.local_addr().expect("udp addr");
         if let Ok(tcp) = TcpListener::bind(addr).await {
             return (udp, tcp);
@@ -75,10 +81,13 @@ async fn bind_pair() -> (UdpSocket, TcpListener) {
 
 /// Starts the authoritative server for the zones in `dir`.
 pub async fn start_in(dir: &Path) -> DnsServer {
-    let catalog = catalog_from(dir);
-    let (udp, tcp) = bind_pair().await;
+    serve(dir, bind_pair().await)
+}
+
+/// Serves the zones in `dir` on a bound UDP socket and TCP listener.
+fn serve(dir: &Path, (udp, tcp): (UdpSocket, TcpListener)) -> DnsServer {
     let addr = udp.local_addr().expect("addr");
-    let mut server = Server::new(catalog);
+    let mut server = Server::new(catalog_from(dir));
     server.register_socket(udp);
     server.register_listener(tcp, Duration::from_secs(5), 64 * 1024);
     DnsServer {
@@ -90,6 +99,11 @@ pub async fn start_in(dir: &Path) -> DnsServer {
 /// Starts the authoritative server for `fixtures/dns`.
 pub async fn start() -> DnsServer {
     start_in(&zones_dir()).await
+}
+
+/// Starts the authoritative server for `fixtures/dns` on IPv6 loopback (`::1`).
+pub async fn start_v6() -> DnsServer {
+    serve(&zones_dir(), bind_pair_on("[::1]:0").await)
 }
 
 /// A UDP socket on loopback that never answers. Keep it alive while the test runs.
