@@ -369,15 +369,7 @@ impl Resolver {
         let wanted = u32::try_from(N.min(self.max_permits)).unwrap_or(1);
         let _permits = match self.permits.acquire_many(wanted).await {
             Ok(permits) => permits,
-            Err(e) => {
-                return kinds.map(|kind| {
-                    Err(failure(
-                        DnsErrorCode::DnsFailed,
-                        record_type_text(kind),
-                        e.to_string(),
-                    ))
-                })
-            }
+            Err(e) => return fail_each(kinds, DnsErrorCode::DnsFailed, &e.to_string()),
         };
         let mut direct: [Option<Exchange>; N] = std::array::from_fn(|_| None);
         if let Some(path) = &self.direct {
@@ -388,15 +380,7 @@ impl Resolver {
                         *slot = Some(exchange);
                     }
                 }
-                Err(_) => {
-                    return kinds.map(|kind| {
-                        Err(failure(
-                            DnsErrorCode::Timeout,
-                            record_type_text(kind),
-                            "deadline passed".into(),
-                        ))
-                    })
-                }
+                Err(_) => return fail_each(kinds, DnsErrorCode::Timeout, "deadline passed"),
             }
         }
         let answers = kinds.iter().zip(direct).map(|(&kind, exchange)| async move {
@@ -450,6 +434,15 @@ impl Resolver {
             }
         }
     }
+}
+
+/// The same failure for each query of `kinds`.
+fn fail_each<const N: usize>(
+    kinds: [RecordType; N],
+    code: DnsErrorCode,
+    detail: &str,
+) -> [Result<Vec<Record>, DnsFailure>; N] {
+    kinds.map(|kind| Err(failure(code, record_type_text(kind), detail.to_owned())))
 }
 
 fn failure(code: DnsErrorCode, record_type: &'static str, detail: String) -> DnsFailure {
@@ -512,20 +505,31 @@ fn ns_names(records: &[Record], owner: &Name) -> Vec<String> {
 
 /// Follows CNAME records from `start`, returning each hop's target in order.
 fn cname_chain(start: &Name, records: &[Record]) -> Vec<String> {
-    let mut chain = Vec::new();
-    let mut current = start.clone();
-    while chain.len() < MAX_CNAME_CHAIN {
-        let next = records.iter().find_map(|r| match &r.data {
-            RData::CNAME(target) if same_name(&r.name, &current) => Some(target.0.clone()),
-            _ => None,
-        });
+    cname_hops(start, records)
+        .into_iter()
+        .map(|(_, target)| plain(&target))
+        .collect()
+}
+
+/// The CNAME hops from `start` among `records`, in order: each hop's record index and target;
+/// at most [`MAX_CNAME_CHAIN`].
+pub(crate) fn cname_hops(start: &Name, records: &[Record]) -> Vec<(usize, Name)> {
+    let mut hops: Vec<(usize, Name)> = Vec::new();
+    while hops.len() < MAX_CNAME_CHAIN {
+        let current = hops.last().map_or(start, |(_, target)| target);
+        let next = records
+            .iter()
+            .enumerate()
+            .find_map(|(index, r)| match &r.data {
+                RData::CNAME(target) if same_name(&r.name, current) => {
+                    Some((index, target.0.clone()))
+                }
+                _ => None,
+            });
         match next {
-            Some(target) => {
-                chain.push(plain(&target));
-                current = target;
-            }
+            Some(hop) => hops.push(hop),
             None => break,
         }
     }
-    chain
+    hops
 }

@@ -33,10 +33,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use hickory_resolver::proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
-use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
+use hickory_resolver::proto::rr::{Name, Record, RecordType};
 use tokio::net::UdpSocket;
 
-use super::dns::{DnsErrorCode, MAX_CNAME_CHAIN};
+use super::dns::{cname_hops, DnsErrorCode};
 
 /// UDP payload advertised with EDNS(0): the DNS flag day 2020 size, which avoids IP
 /// fragmentation on every common path.
@@ -262,30 +262,20 @@ fn read_answer(answer: Message, name: &Name, kind: RecordType) -> Exchange {
         other => return Exchange::Failed(DnsErrorCode::DnsFailed, other.to_string()),
     }
     let mut answers = answer.answers;
-    // The chain from the name asked, hop by hop, as the CNAME records' indexes.
-    let mut chain: Vec<usize> = Vec::new();
-    let mut end = name.clone();
-    if kind != RecordType::CNAME {
-        while chain.len() < MAX_CNAME_CHAIN {
-            let hop = answers
-                .iter()
-                .enumerate()
-                .find_map(|(index, record)| match &record.data {
-                    RData::CNAME(target) if record.name == end => Some((index, target.0.clone())),
-                    _ => None,
-                });
-            let Some((index, target)) = hop else { break };
-            end = target;
-            chain.push(index);
-        }
-    }
+    // The chain from the name asked, hop by hop, and the name it ends at.
+    let chain = if kind == RecordType::CNAME {
+        Vec::new()
+    } else {
+        cname_hops(name, &answers)
+    };
+    let end = chain.last().map_or(name, |(_, target)| target).clone();
     let owned_by_end = |record: &Record| record.record_type() == kind && record.name == end;
     if !chain.is_empty() && !answers.iter().any(owned_by_end) {
         return Exchange::Defer("CNAME chain ends outside the answer");
     }
     let mut records: Vec<Record> = Vec::with_capacity(answers.len());
-    for &index in &chain {
-        records.push(answers[index].clone());
+    for (index, _) in &chain {
+        records.push(answers[*index].clone());
     }
     answers.retain(owned_by_end);
     records.append(&mut answers);
