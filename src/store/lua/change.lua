@@ -38,6 +38,12 @@ local cursor = 4
 local done = 0
 local moved = false
 
+-- The key that the change item at ARGV[at] names, through the change's keymap.
+local function key_at(keymap, at)
+  return KEYS[tonumber(ARGV[keymap + tonumber(ARGV[at])])]
+end
+
+-- Runs the changes in order; returns (stopped, check, current) at the first refused change.
 local function run()
   for n = 1, tonumber(ARGV[3]) do
     local nkeys = tonumber(ARGV[cursor])
@@ -46,7 +52,7 @@ local function run()
     local nchecks = tonumber(ARGV[cursor]); cursor = cursor + 1
     for i = 1, nchecks do
       local len = tonumber(ARGV[cursor])
-      local kind, key = ARGV[cursor + 1], KEYS[tonumber(ARGV[keymap + tonumber(ARGV[cursor + 2])])]
+      local kind, key = ARGV[cursor + 1], key_at(keymap, cursor + 2)
       if kind == 'absent' then
         local current = call('GET', key)
         if current then return n, i, current end
@@ -80,7 +86,7 @@ local function run()
     for _ = 1, nops do
       local len = tonumber(ARGV[cursor])
       local command = ARGV[cursor + 1]
-      local key = KEYS[tonumber(ARGV[keymap + tonumber(ARGV[cursor + 2])])]
+      local key = key_at(keymap, cursor + 2)
       if command == 'COUNTER' then
         counters[ARGV[cursor + 3]] = call('INCR', key)
       elseif counted then
