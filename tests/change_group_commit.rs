@@ -211,3 +211,94 @@ async fn groups_on_the_wire_together_survive_refusals_and_a_racing_appender() {
         assert_eq!(subjects.get(&seq), Some(&subject), "seq {seq}");
     }
 }
+
+/// `cmdstat_zadd` calls so far.
+fn zadd_calls(app: &TestApp) -> u64 {
+    let info: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query(&mut app.redis.connection())
+        .unwrap();
+    info.lines()
+        .find_map(|line| line.strip_prefix("cmdstat_zadd:calls="))
+        .and_then(|rest| rest.split(',').next())
+        .map_or(0, |calls| calls.parse().unwrap())
+}
+
+/// Index adds of one group are made in one ZADD, yet every other write to that index in the
+/// group still sees each add in its place: an add followed by a removal of the same member
+/// leaves it out, a removal followed by an add leaves it in, and a refused change adds nothing.
+#[tokio::test]
+async fn index_adds_of_a_group_are_one_zadd_and_keep_their_place() {
+    let app = TestApp::spawn().await;
+    let store = Store::connect(&app.redis.url()).await.unwrap();
+    let taken = occupied(&app);
+    let (merged, mixed) = ("og:{enforce}:test:merged", "og:{enforce}:test:mixed");
+    let before = zadd_calls(&app);
+    let calls = (0..100).map(|i| {
+        let store = store.clone();
+        async move {
+            let mut change = Change::new();
+            if i % 10 == 9 {
+                change.require_absent(taken);
+            }
+            change.index_add(merged, &format!("m{i:03}"));
+            match i % 4 {
+                // Added, then removed by the next change: out.
+                0 => change.index_add(mixed, &format!("x{i:03}")),
+                1 => change.op("ZREM", mixed, [format!("x{:03}", i - 1)]),
+                // Removed (not there yet), then added by the next change: in.
+                2 => change.op("ZREM", mixed, [format!("y{:03}", i + 1)]),
+                _ => change.index_add(mixed, &format!("y{i:03}")),
+            };
+            change.audit("t", "test.index", &format!("s{i}"), None, &json!({}));
+            change.apply(&store).await.expect("apply")
+        }
+    });
+    let outcomes = join_all(calls).await;
+    let refused = outcomes
+        .iter()
+        .filter(|o| matches!(o, Applied::Refused { .. }))
+        .count();
+    assert_eq!(refused, 10);
+    let mut conn = app.redis.connection();
+    let members = |conn: &mut redis::Connection, key: &str| -> Vec<String> {
+        redis::cmd("ZRANGE")
+            .arg(key)
+            .arg(0)
+            .arg(-1)
+            .query(conn)
+            .unwrap()
+    };
+    let expected: Vec<String> = (0..100)
+        .filter(|i| i % 10 != 9)
+        .map(|i| format!("m{i:03}"))
+        .collect();
+    assert_eq!(members(&mut conn, merged), expected);
+    // The same changes made one by one, in order, the refused ones skipped.
+    let mut expected = std::collections::BTreeSet::new();
+    for i in (0..100).filter(|i| i % 10 != 9) {
+        match i % 4 {
+            0 => expected.insert(format!("x{i:03}")),
+            1 => expected.remove(&format!("x{:03}", i - 1)),
+            2 => expected.remove(&format!("y{:03}", i + 1)),
+            _ => expected.insert(format!("y{i:03}")),
+        };
+    }
+    assert!(
+        expected.contains("x008"),
+        "a refused removal leaves its member"
+    );
+    assert!(!expected.contains("x000") && expected.contains("y003"));
+    assert_eq!(
+        members(&mut conn, mixed),
+        expected.into_iter().collect::<Vec<_>>()
+    );
+    let zadds = zadd_calls(&app) - before;
+    assert!(
+        zadds < 90,
+        "{zadds} ZADD calls for 90 index adds: the adds were not merged"
+    );
+    let verified = audit::verify(&store).await.unwrap();
+    assert!(verified.valid);
+    assert_eq!(verified.entries, 90);
+}

@@ -683,3 +683,37 @@ async fn a_batch_sent_again_with_its_idempotency_key_files_nothing_twice() {
         all.text
     );
 }
+
+/// Intake writes no history entry: `received` is told from the record (when and by whom it
+/// was submitted), first, once, before the state changes the workers record. A request stored
+/// with its `received` entry in the list, as earlier versions wrote it, is told the same way.
+#[tokio::test]
+async fn the_received_entry_comes_from_the_record_and_is_told_once() {
+    let (app, _dns) = app().await;
+    let created = submit(&app, &request("shop-history.example.com")).await;
+    let id = created["id"].as_str().expect("id").to_owned();
+    let blocked = wait_for(&app, &id, "blocked").await;
+    assert_eq!(history_states(&blocked), ["received", "routed", "blocked"]);
+    let received = &blocked["history"][0];
+    assert_eq!(received["at"], blocked["created_at"]);
+    assert_eq!(received["actor"], blocked["submitted_by"]);
+    assert_eq!(received["at"], created["history"][0]["at"]);
+
+    let history = originguard::store::keys::takedown_history(&id);
+    let mut conn = app.redis.connection();
+    let listed: Vec<String> = redis::cmd("LRANGE")
+        .arg(&history)
+        .arg(0)
+        .arg(-1)
+        .query(&mut conn)
+        .unwrap();
+    assert_eq!(listed.len(), 2, "routed and blocked only: {listed:?}");
+    let _: () = redis::cmd("LPUSH")
+        .arg(&history)
+        .arg(received.to_string())
+        .query(&mut conn)
+        .unwrap();
+    let told = get(&app, Role::Admin, &id).await.json;
+    assert_eq!(history_states(&told), ["received", "routed", "blocked"]);
+    assert_eq!(told["history"], blocked["history"]);
+}

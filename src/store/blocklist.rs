@@ -141,10 +141,9 @@ pub fn add(
                 &keys::blocklist_added(),
                 [entry.value.clone(), version.clone()],
             )
-            .op(
-                "ZADD",
+            .index_add(
                 &keys::blocklist_sorted(),
-                ["0".to_owned(), member(&entry.value, entry.subdomains)],
+                &member(&entry.value, entry.subdomains),
             )
             .op(
                 "HINCRBY",

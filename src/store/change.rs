@@ -166,6 +166,14 @@ impl Change {
         self
     }
 
+    /// Adds `member` with score 0 to the sorted set `key` (a lexical index). Within a group,
+    /// the adds to one index are made in one `ZADD` when the group ends, or before anything
+    /// else in the group reads or writes that index, so no command can tell them from adds
+    /// made in place; what they save is Redis's work per command.
+    pub fn index_add(&mut self, key: &str, member: &str) -> &mut Change {
+        self.op("INDEX", key, [member])
+    }
+
     /// Increments the counter `key` and names the new value: an argument of a later
     /// [`Change::op`] equal to the returned placeholder is replaced by it.
     pub fn counter(&mut self, key: &str, name: &str) -> String {

@@ -1,7 +1,8 @@
 //! Takedown requests in Redis.
 //!
 //! A request is a hash (`request` JSON, `state`, `channel`, `agency`, `resolution`, …) with a
-//! list of history entries beside it. Ids sort by time, so the indexes are sorted sets with
+//! list of history entries beside it, from the first state change on (`received` is the
+//! hash's own creation, so intake writes no list). Ids sort by time, so the indexes are sorted sets with
 //! score 0 read by lexical range: every id, each agency's ids, and the registry's requests by
 //! state. Every write is a [`Change`] that re-checks the state it was decided on.
 
@@ -84,7 +85,7 @@ fn history_json(state: State, at: DateTime<Utc>, actor: &str, reason: Option<&st
     .unwrap_or_default()
 }
 
-/// Stores a new request, its history, indexes and intake queue entry, and its audit entry,
+/// Stores a new request, its indexes and intake queue entry, and its audit entry,
 /// in one step; with `idempotency`, only if the key was not used before.
 pub async fn submit(
     store: &Store,
@@ -127,14 +128,10 @@ pub async fn submit(
             &now_text,
         ],
     );
-    change.op(
-        "RPUSH",
-        &keys::takedown_history(id),
-        [history_json(State::Received, now, actor, None)],
-    );
-    change.op("ZADD", &keys::takedown_index(), ["0", id]);
+    // No history entry: `received` is told by the record itself (see `parse_takedown`).
+    change.index_add(&keys::takedown_index(), id);
     if let Some(agency) = agency {
-        change.op("ZADD", &index_for(Some(agency)), ["0", id]);
+        change.index_add(&index_for(Some(agency)), id);
     }
     change.op("XADD", &keys::intake_stream(), ["*", "id", id]);
     change.audit(
@@ -307,13 +304,13 @@ pub async fn transition(
     }
     let task_set = t.set.iter().any(|(name, _)| *name == field::REGISTRY_TASK);
     if to.is_registry() && (to != State::Withdrawn || task_set) {
-        change.op("ZADD", &keys::registry_index(to.as_str()), ["0", t.id]);
+        change.index_add(&keys::registry_index(to.as_str()), t.id);
     }
     // The registry's enforcement in force: the name is under review, suspended or revoked.
     let enforced = |s: State| matches!(s, State::PendingReview | State::Suspended | State::Revoked);
     let pair = format!("{}\t{}", t.target, t.id);
     if enforced(to) && !enforced(t.from) {
-        change.op("ZADD", &keys::registry_enforced(), ["0", pair.as_str()]);
+        change.index_add(&keys::registry_enforced(), &pair);
     } else if enforced(t.from) && !enforced(to) {
         change.op("ZREM", &keys::registry_enforced(), [pair.as_str()]);
     }
@@ -402,21 +399,37 @@ fn parse_takedown(
         }),
         _ => None,
     };
+    let created_at = time(field::CREATED_AT)?;
+    let submitted_by = get(field::SUBMITTED_BY).unwrap_or_default().to_owned();
+    let mut entries: Vec<HistoryEntry> = history
+        .iter()
+        .filter_map(|h| serde_json::from_str(h).ok())
+        .collect();
+    // Intake writes no history entry: `received` is the record's own creation. (Requests
+    // stored before that have it in the list already.)
+    if entries.first().is_none_or(|e| e.state != State::Received) {
+        entries.insert(
+            0,
+            HistoryEntry {
+                state: State::Received,
+                at: created_at,
+                actor: submitted_by.clone(),
+                reason: None,
+            },
+        );
+    }
     Some(Takedown {
         id: id.to_owned(),
         state: State::parse(get(field::STATE)?)?,
         channel: get(field::CHANNEL).and_then(Channel::parse),
         agency: get(field::AGENCY).map(str::to_owned),
-        submitted_by: get(field::SUBMITTED_BY).unwrap_or_default().to_owned(),
+        submitted_by,
         request,
         resolution: get(field::RESOLUTION).and_then(|r| serde_json::from_str(r).ok()),
         suspension,
         registry_task: get(field::REGISTRY_TASK).map(str::to_owned),
-        history: history
-            .iter()
-            .filter_map(|h| serde_json::from_str(h).ok())
-            .collect(),
-        created_at: time(field::CREATED_AT)?,
+        history: entries,
+        created_at,
         updated_at: time(field::UPDATED_AT)?,
     })
 }

@@ -12,7 +12,8 @@
 --   nchecks, then each check as its length and items:
 --     absent k                     string key k does not exist;
 --     field_in k field v1 v2 ...   HGET k field is one of the values ("" = a missing field);
---   nops, then each op as its length and items: COMMAND k arg ... (see COUNTER below);
+--   nops, then each op as its length and items: COMMAND k arg ... (see COUNTER and INDEX
+--   below);
 --   naudits, then seq, stored entry text and hash for each of its audit entries.
 --
 -- Answers {-1, head seq, head hash} when the head is not the expected one: nothing is written.
@@ -31,12 +32,37 @@ end
 
 local allowed = { HSET = true, HDEL = true, RPUSH = true, ZADD = true, ZREM = true, XADD = true,
                   SET = true, DEL = true, SADD = true, SREM = true, HINCRBY = true,
-                  XACK = true, XDEL = true, COUNTER = true }
+                  XACK = true, XDEL = true, COUNTER = true, INDEX = true }
 local call, tonumber, unpack = redis.call, tonumber, unpack
 local ARGV, KEYS = ARGV, KEYS
 local cursor = 4
 local done = 0
 local moved = false
+
+-- INDEX k member adds member with score 0 to the sorted set k. The group's adds to one set
+-- are made in one ZADD: when the group ends, or before anything else reads or writes that
+-- set, so every command still sees the set as if each add had been made in its place.
+local pending, pending_keys = {}, {}
+local function index_add(key, member)
+  local members = pending[key]
+  if not members then
+    members = {}
+    pending[key] = members
+    pending_keys[#pending_keys + 1] = key
+  end
+  members[#members + 1] = '0'
+  members[#members + 1] = member
+end
+local function flush(key)
+  local members = pending[key]
+  if members then
+    pending[key] = nil
+    call('ZADD', key, unpack(members))
+  end
+end
+local function flush_all()
+  for _, key in ipairs(pending_keys) do flush(key) end
+end
 
 -- The key that the change item at ARGV[at] names, through the change's keymap.
 local function key_at(keymap, at)
@@ -53,6 +79,7 @@ local function run()
     for i = 1, nchecks do
       local len = tonumber(ARGV[cursor])
       local kind, key = ARGV[cursor + 1], key_at(keymap, cursor + 2)
+      flush(key)
       if kind == 'absent' then
         local current = call('GET', key)
         if current then return n, i, current end
@@ -87,9 +114,14 @@ local function run()
       local len = tonumber(ARGV[cursor])
       local command = ARGV[cursor + 1]
       local key = key_at(keymap, cursor + 2)
-      if command == 'COUNTER' then
+      if command == 'INDEX' then
+        local member = ARGV[cursor + 3]
+        index_add(key, counters[member] or member)
+      elseif command == 'COUNTER' then
+        flush(key)
         counters[ARGV[cursor + 3]] = call('INCR', key)
       elseif counted then
+        flush(key)
         local args = {}
         for j = cursor + 3, cursor + len do
           local arg = ARGV[j]
@@ -97,6 +129,7 @@ local function run()
         end
         call(command, key, unpack(args))
       else
+        flush(key)
         call(command, key, unpack(ARGV, cursor + 3, cursor + len))
       end
       cursor = cursor + len + 1
@@ -117,6 +150,9 @@ local ok, stopped, check, current = pcall(run)
 if moved then
   redis.call('HSET', KEYS[2], 'seq', head_seq, 'hash', head_hash)
 end
+-- The index adds of the changes made (and of one that failed part way, like its other
+-- writes). Should one fail, the call fails: the head above already names what was written.
+flush_all()
 if not ok then
   local err = stopped
   if type(err) == 'table' then err = err.err end
