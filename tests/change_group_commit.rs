@@ -302,3 +302,26 @@ async fn index_adds_of_a_group_are_one_zadd_and_keep_their_place() {
     assert!(verified.valid);
     assert_eq!(verified.entries, 90);
 }
+
+/// One change may add more members to an index than Lua can pass to one command; they go in
+/// several ZADDs, all made.
+#[tokio::test]
+async fn a_change_with_thousands_of_index_adds_makes_them_all() {
+    let app = TestApp::spawn().await;
+    let store = Store::connect(&app.redis.url()).await.unwrap();
+    let key = "og:{enforce}:test:large";
+    let mut change = Change::new();
+    for i in 0..5000 {
+        change.index_add(key, &format!("m{i:05}"));
+    }
+    change.audit("t", "test.large", "s", None, &json!({}));
+    assert!(matches!(
+        change.apply(&store).await.expect("apply"),
+        Applied::Done { .. }
+    ));
+    let count: u64 = redis::cmd("ZCARD")
+        .arg(key)
+        .query(&mut app.redis.connection())
+        .unwrap();
+    assert_eq!(count, 5000);
+}

@@ -42,7 +42,16 @@ local moved = false
 -- INDEX k member adds member with score 0 to the sorted set k. The group's adds to one set
 -- are made in one ZADD: when the group ends, or before anything else reads or writes that
 -- set, so every command still sees the set as if each add had been made in its place.
+-- (At most MAX_PENDING arguments wait for one set: unpack is bounded by Lua's C stack.)
+local MAX_PENDING = 1000
 local pending, pending_keys = {}, {}
+local function flush(key)
+  local members = pending[key]
+  if members then
+    pending[key] = nil
+    call('ZADD', key, unpack(members))
+  end
+end
 local function index_add(key, member)
   local members = pending[key]
   if not members then
@@ -52,13 +61,7 @@ local function index_add(key, member)
   end
   members[#members + 1] = '0'
   members[#members + 1] = member
-end
-local function flush(key)
-  local members = pending[key]
-  if members then
-    pending[key] = nil
-    call('ZADD', key, unpack(members))
-  end
+  if #members >= MAX_PENDING then flush(key) end
 end
 local function flush_all()
   for _, key in ipairs(pending_keys) do flush(key) end
