@@ -2,9 +2,9 @@
 //!
 //! A request is a hash (`request` JSON, `state`, `channel`, `agency`, `resolution`, …) with a
 //! list of history entries beside it, from the first state change on (`received` is the
-//! hash's own creation, so intake writes no list). Ids sort by time, so the indexes are sorted sets with
-//! score 0 read by lexical range: every id, each agency's ids, and the registry's requests by
-//! state. Every write is a [`Change`] that re-checks the state it was decided on.
+//! hash's own creation, so intake writes no list). Ids sort by time, so the indexes are sorted
+//! sets with score 0 read by lexical range: every id, each agency's ids, and the registry's
+//! requests by state. Every write is a [`Change`] that re-checks the state it was decided on.
 
 use std::collections::HashMap;
 
