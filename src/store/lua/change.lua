@@ -120,20 +120,20 @@ local function run()
       if command == 'INDEX' then
         local member = ARGV[cursor + 3]
         index_add(key, counters[member] or member)
-      elseif command == 'COUNTER' then
-        flush(key)
-        counters[ARGV[cursor + 3]] = call('INCR', key)
-      elseif counted then
-        flush(key)
-        local args = {}
-        for j = cursor + 3, cursor + len do
-          local arg = ARGV[j]
-          args[#args + 1] = counters[arg] or arg
-        end
-        call(command, key, unpack(args))
       else
         flush(key)
-        call(command, key, unpack(ARGV, cursor + 3, cursor + len))
+        if command == 'COUNTER' then
+          counters[ARGV[cursor + 3]] = call('INCR', key)
+        elseif counted then
+          local args = {}
+          for j = cursor + 3, cursor + len do
+            local arg = ARGV[j]
+            args[#args + 1] = counters[arg] or arg
+          end
+          call(command, key, unpack(args))
+        else
+          call(command, key, unpack(ARGV, cursor + 3, cursor + len))
+        end
       end
       cursor = cursor + len + 1
     end
