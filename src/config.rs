@@ -179,6 +179,24 @@ pub struct TakedownArgs {
         default_value_t = 86_400
     )]
     pub operator_deadline_secs: u64,
+    /// Seconds a platform has to act on a notice (Decree 147/2024/NĐ-CP: at most 24 hours).
+    #[arg(
+        long,
+        env = "ORIGINGUARD_PLATFORM_DEADLINE_SECS",
+        default_value_t = 86_400
+    )]
+    pub platform_deadline_secs: u64,
+    /// Upheld notices against one account in 30 days from which the next notice recommends a
+    /// temporary lock.
+    #[arg(long, env = "ORIGINGUARD_LOCK_UPHELD_30D", default_value_t = 5)]
+    pub lock_upheld_30d: u32,
+    /// Upheld notices against one account in 90 days from which the next notice recommends a
+    /// temporary lock.
+    #[arg(long, env = "ORIGINGUARD_LOCK_UPHELD_90D", default_value_t = 10)]
+    pub lock_upheld_90d: u32,
+    /// Temporary locks of one account after which the next notice recommends a permanent lock.
+    #[arg(long, env = "ORIGINGUARD_LOCK_PERMANENT_AFTER", default_value_t = 3)]
+    pub lock_permanent_after: u32,
     /// The registry's webhook: each new registry request is POSTed there, signed.
     #[arg(long, env = "ORIGINGUARD_REGISTRY_WEBHOOK_URL")]
     pub registry_webhook_url: Option<String>,
@@ -221,6 +239,10 @@ pub enum ImportKind {
     Taxpayers,
     /// E-invoices (seller, template, symbol, number, items).
     Invoices,
+    /// Platforms (id, name, kind, domains, account pattern).
+    Platforms,
+    /// Shared infrastructure (name, kind, CIDR blocks).
+    SharedInfrastructure,
 }
 
 /// `originguard keys …`.
@@ -245,4 +267,8 @@ pub struct NewKeyArgs {
     /// Agency whose requests the key sees (authority keys only).
     #[arg(long)]
     pub agency: Option<String>,
+    /// Platform the key acts for (platform keys only), e.g. `shopee`: it receives that
+    /// platform's notices.
+    #[arg(long)]
+    pub platform: Option<String>,
 }

@@ -22,6 +22,7 @@ use crate::network::resolve::{Limits, NetworkContext};
 use crate::reference::import::{audit_load, import, ImportReport};
 use crate::reference::ReferenceKind;
 use crate::store::{ManagedRedis, ManagedRedisError, Store};
+use crate::takedown::platform::{LockThresholds, PlatformSettings};
 use crate::takedown::TakedownSettings;
 use crate::worker::webhook::{parse_url, WebhookConfig};
 use crate::worker::WorkerConfig;
@@ -246,6 +247,14 @@ pub fn takedown_settings(args: &TakedownArgs) -> anyhow::Result<TakedownSettings
         resolve_tls: !args.no_tls_peek,
         blocklist_retention: args.blocklist_retention.max(1),
         operator_deadline: Duration::from_secs(args.operator_deadline_secs),
+        platforms: PlatformSettings {
+            deadline: Duration::from_secs(args.platform_deadline_secs),
+            lock: LockThresholds {
+                upheld_30d: args.lock_upheld_30d.max(1),
+                upheld_90d: args.lock_upheld_90d.max(1),
+                permanent_after_locks: args.lock_permanent_after.max(1),
+            },
+        },
     })
 }
 
@@ -275,6 +284,7 @@ fn new_key(args: NewKeyArgs) -> anyhow::Result<()> {
         role: args.role.parse().map_err(anyhow::Error::msg)?,
         agency: args.agency,
         operator: args.operator,
+        platform: args.platform,
     };
     let (secret, stanza) = new_key_stanza(&caller).map_err(anyhow::Error::msg)?;
     println!("# Secret (give it to the key holder; it is not stored anywhere):");
@@ -291,6 +301,8 @@ async fn import_file(args: ImportArgs) -> anyhow::Result<()> {
         ImportKind::Recalls => ReferenceKind::Recalls,
         ImportKind::Taxpayers => ReferenceKind::Taxpayers,
         ImportKind::Invoices => ReferenceKind::Invoices,
+        ImportKind::Platforms => ReferenceKind::Platforms,
+        ImportKind::SharedInfrastructure => ReferenceKind::SharedInfrastructure,
     };
     let (reader, size): (Box<dyn tokio::io::AsyncRead + Unpin + Send>, Option<u64>) =
         if args.file.as_os_str() == "-" {

@@ -136,6 +136,7 @@ async fn the_keys_file_is_reread_when_it_changes() {
         role: Role::Platform,
         agency: None,
         operator: None,
+        platform: None,
     })
     .unwrap();
     let call = |key: String| {

@@ -297,6 +297,7 @@ async fn an_authority_sees_only_its_own_agencys_requests() {
         role: Role::Authority,
         agency: Some("Công an TP.HCM".into()),
         operator: None,
+        platform: None,
     };
     let (secret, stanza) = new_key_stanza(&other).expect("stanza");
     let mut keys = std::fs::read_to_string(&app.keys_file).expect("keys");

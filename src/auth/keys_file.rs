@@ -59,6 +59,7 @@ struct RawKey {
     sha256: String,
     agency: Option<String>,
     operator: Option<String>,
+    platform: Option<String>,
 }
 
 /// One valid key of the keys file.
@@ -95,6 +96,18 @@ fn parse_keys(text: &str, path: &Path) -> Result<Vec<KeyEntry>, KeysFileError> {
         if role == Role::Authority && raw.agency.as_deref().is_none_or(str::is_empty) {
             return Err(invalid(format!("{at}: authority keys need `agency`")));
         }
+        if let Some(platform) = &raw.platform {
+            if role != Role::Platform {
+                return Err(invalid(format!(
+                    "{at}: only platform keys carry `platform`"
+                )));
+            }
+            if !crate::reference::platform::is_platform_id(platform) {
+                return Err(invalid(format!(
+                    "{at}: platform must be 1 to 64 lower-case letters, digits, `-` or `_`"
+                )));
+            }
+        }
         if entries.iter().any(|e: &KeyEntry| e.digest == digest) {
             return Err(invalid(format!("{at}: the same sha256 is listed twice")));
         }
@@ -104,6 +117,7 @@ fn parse_keys(text: &str, path: &Path) -> Result<Vec<KeyEntry>, KeysFileError> {
                 role,
                 agency: raw.agency,
                 operator: raw.operator,
+                platform: raw.platform,
             },
             digest,
         });
@@ -222,6 +236,9 @@ fn stanza(caller: &Caller, secret: &str) -> String {
     if let Some(operator) = &caller.operator {
         out.push_str(&format!("operator = {}\n", toml_string(operator)));
     }
+    if let Some(platform) = &caller.platform {
+        out.push_str(&format!("platform = {}\n", toml_string(platform)));
+    }
     out.push_str(&format!(
         "sha256 = \"{}\"\n",
         hex::encode(digest_secret(secret))
@@ -283,6 +300,9 @@ impl DevKeys {
                 role,
                 agency: (role == Role::Authority).then(|| "Cục QLTT Hà Nội (dev)".to_owned()),
                 operator: (role == Role::Operator).then(|| "dev-operator".to_owned()),
+                // The development platform key acts for the sample list's Shopee, so the
+                // README's platform notice works end to end.
+                platform: (role == Role::Platform).then(|| "shopee".to_owned()),
             };
             let secret = generate_secret();
             text.push_str(&stanza(&caller, &secret));
@@ -307,6 +327,7 @@ mod tests {
             role,
             agency: Some("A".into()),
             operator: Some("op".into()),
+            platform: None,
         }
     }
 

@@ -85,6 +85,9 @@ pub struct Caller {
     pub agency: Option<String>,
     /// For operator keys: the operator this caller acknowledges for.
     pub operator: Option<String>,
+    /// For platform keys: the platform (reference-data id, `shopee`) whose notices this
+    /// caller receives and answers. A platform key without one may still verify and resolve.
+    pub platform: Option<String>,
 }
 
 impl Caller {

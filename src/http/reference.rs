@@ -34,13 +34,18 @@ pub enum KindParam {
     Taxpayers,
     /// E-invoices: seller, template, symbol, number, `issued_on`, buyer, status, items.
     Invoices,
+    /// Platforms: `id`, `name`, `kind`, `domains`, `account_pattern`.
+    Platforms,
+    /// Shared infrastructure: `name`, `kind` (`cdn`, `hosting`), `cidrs`.
+    #[serde(rename = "shared-infrastructure")]
+    SharedInfrastructure,
 }
 
 /// Path of a load.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
 pub struct KindPath {
-    /// `products`, `recalls`, `taxpayers` or `invoices`.
+    /// `products`, `recalls`, `taxpayers`, `invoices`, `platforms` or `shared-infrastructure`.
     pub kind: KindParam,
 }
 
@@ -51,6 +56,8 @@ impl From<KindParam> for ReferenceKind {
             KindParam::Recalls => ReferenceKind::Recalls,
             KindParam::Taxpayers => ReferenceKind::Taxpayers,
             KindParam::Invoices => ReferenceKind::Invoices,
+            KindParam::Platforms => ReferenceKind::Platforms,
+            KindParam::SharedInfrastructure => ReferenceKind::SharedInfrastructure,
         }
     }
 }
@@ -60,7 +67,7 @@ impl From<KindParam> for ReferenceKind {
 #[utoipa::path(put, path = "/v1/reference/{kind}", tag = "reference",
     params(KindPath),
     request_body(content = String, content_type = "application/x-ndjson",
-        description = "One JSON record per line; records as in the product, recall, taxpayer and invoice schemas"),
+        description = "One JSON record per line; records as in the product, recall, taxpayer, invoice, platform and shared-infrastructure schemas"),
     responses(
         (status = 200, description = "Load finished; per-line rejections listed", body = ImportReport),
         (status = 400, description = "The body could not be read", body = Problem, content_type = "application/problem+json"),
@@ -79,8 +86,8 @@ pub async fn put_reference(
     caller.require(&[Role::Steward])?;
     let Ok(Path(KindPath { kind })) = path else {
         return Err(ApiError::not_found().with_detail(Text::fixed(
-            "Reference data kinds are products, recalls, taxpayers and invoices.",
-            "Các loại dữ liệu tham chiếu là products, recalls, taxpayers và invoices.",
+            "Reference data kinds are products, recalls, taxpayers, invoices, platforms and shared-infrastructure.",
+            "Các loại dữ liệu tham chiếu là products, recalls, taxpayers, invoices, platforms và shared-infrastructure.",
         )));
     };
     let mut reader = LineReader::new(body.into_data_stream());

@@ -1,11 +1,13 @@
 //! Reference data: the records platforms' checks are looked up in, and their validation.
 //!
-//! Stewards load products, recalls, taxpayers and e-invoices as NDJSON. Each line is parsed
+//! Stewards load products, recalls, taxpayers, e-invoices, platforms and shared
+//! infrastructure as NDJSON. Each line is parsed
 //! and validated here (pure: no I/O) into a canonical record, or rejected with one error per
 //! bad field. Storing is `store::reference`; streaming the lines is [`import`].
 
 pub mod import;
 pub mod invoice;
+pub mod platform;
 pub mod product;
 pub mod samples;
 pub mod taxpayer;
@@ -26,6 +28,10 @@ pub enum ReferenceKind {
     Taxpayers,
     /// E-invoices.
     Invoices,
+    /// Platforms (marketplaces, social networks, CDNs) and their domains.
+    Platforms,
+    /// Address blocks many sites share (CDN and hosting ranges).
+    SharedInfrastructure,
 }
 
 impl ReferenceKind {
@@ -36,6 +42,8 @@ impl ReferenceKind {
             ReferenceKind::Recalls => "recalls",
             ReferenceKind::Taxpayers => "taxpayers",
             ReferenceKind::Invoices => "invoices",
+            ReferenceKind::Platforms => "platforms",
+            ReferenceKind::SharedInfrastructure => "shared-infrastructure",
         }
     }
 }
@@ -83,6 +91,10 @@ pub enum Record {
     Taxpayer(taxpayer::Taxpayer),
     /// An e-invoice.
     Invoice(invoice::Invoice),
+    /// A platform.
+    Platform(platform::Platform),
+    /// Shared infrastructure.
+    SharedInfrastructure(platform::SharedInfrastructure),
 }
 
 /// Parses and validates one NDJSON line of `kind`.
@@ -92,6 +104,10 @@ pub fn validate_line(kind: ReferenceKind, line: &str) -> Result<Record, Vec<Reco
         ReferenceKind::Recalls => product::validate_recall(line).map(Record::Recall),
         ReferenceKind::Taxpayers => taxpayer::validate(line).map(Record::Taxpayer),
         ReferenceKind::Invoices => invoice::validate(line).map(Record::Invoice),
+        ReferenceKind::Platforms => platform::validate_platform(line).map(Record::Platform),
+        ReferenceKind::SharedInfrastructure => {
+            platform::validate_infrastructure(line).map(Record::SharedInfrastructure)
+        }
     }
 }
 

@@ -153,7 +153,7 @@ impl Change {
     }
 
     /// Adds a write: `command key args…` (HSET, HDEL, RPUSH, ZADD, ZREM, XADD, SET, DEL,
-    /// SADD, SREM, HINCRBY, XACK, XDEL).
+    /// SADD, SREM, HINCRBY, XACK, XDEL, ZREMRANGEBYSCORE).
     pub fn op<I, A>(&mut self, command: &'static str, key: &str, args: I) -> &mut Change
     where
         I: IntoIterator<Item = A>,

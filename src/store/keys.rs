@@ -176,3 +176,55 @@ pub fn blocklist_acks() -> String {
 pub fn registry_enforced() -> String {
     format!("{ENFORCE}:index:enforced")
 }
+
+/// A platform record (JSON), by id.
+pub fn platform(id: &str) -> String {
+    format!("{PREFIX}:ref:platform:{id}")
+}
+
+/// Every platform id (set).
+pub fn platforms() -> String {
+    format!("{PREFIX}:ref:platforms")
+}
+
+/// The platform each domain belongs to (hash: domain → platform id).
+pub fn platform_domains() -> String {
+    format!("{PREFIX}:ref:platform-domains")
+}
+
+/// Shared infrastructure records (hash: name → JSON).
+pub fn shared_infrastructure() -> String {
+    format!("{PREFIX}:ref:shared-infrastructure")
+}
+
+/// Every platform that ever received a notice (set), for the compliance figures.
+pub fn platform_noticed() -> String {
+    format!("{ENFORCE}:platform:noticed")
+}
+
+/// A platform's notices (sorted set like [`takedown_index`]).
+pub fn platform_notices(platform: &str) -> String {
+    format!("{ENFORCE}:platform:{platform}:notices")
+}
+
+/// A platform's open notices by due time (sorted set, score = milliseconds).
+pub fn platform_open(platform: &str) -> String {
+    format!("{ENFORCE}:platform:{platform}:open")
+}
+
+/// A platform's outcomes by time (sorted set, score = milliseconds, member
+/// `id\tseconds to act\toutcome`).
+pub fn platform_acted(platform: &str) -> String {
+    format!("{ENFORCE}:platform:{platform}:acted")
+}
+
+/// Upheld notices against one account of a platform (sorted set, score = milliseconds,
+/// member = takedown id); the account is hashed so that any text makes a clean key.
+pub fn offender_upheld(platform: &str, account_digest: &str) -> String {
+    format!("{ENFORCE}:offender:{platform}:{account_digest}:upheld")
+}
+
+/// Temporary locks of one account of a platform (sorted set like [`offender_upheld`]).
+pub fn offender_locks(platform: &str, account_digest: &str) -> String {
+    format!("{ENFORCE}:offender:{platform}:{account_digest}:locks")
+}

@@ -12,6 +12,7 @@ pub mod change;
 pub mod claims;
 pub mod keys;
 pub mod managed;
+pub mod platforms;
 pub mod queue;
 pub mod reference;
 pub mod takedowns;

@@ -11,8 +11,10 @@ use crate::reference::product::Product;
 use crate::reference::taxpayer::Taxpayer;
 use crate::reference::Record;
 
-/// Writes `records` in one pipeline.
+/// Writes `records` in one pipeline (after one read of the platforms they replace, whose
+/// dropped domains stop pointing at them).
 pub async fn put_records(store: &Store, records: &[Record]) -> redis::RedisResult<()> {
+    let previous = super::platforms::previous_domains(store, records).await?;
     let mut pipe = redis::pipe();
     for record in records {
         match record {
@@ -20,6 +22,29 @@ pub async fn put_records(store: &Store, records: &[Record]) -> redis::RedisResul
             Record::Recall(r) => pipe.sadd(keys::recalls(&r.gtin), &r.lot),
             Record::Taxpayer(t) => pipe.set(keys::taxpayer(&t.tax_code), to_json(t)),
             Record::Invoice(i) => pipe.set(keys::invoice(&i.lookup_key()), to_json(i)),
+            Record::Platform(p) => {
+                let dropped: Vec<&String> = previous
+                    .get(&p.id)
+                    .into_iter()
+                    .flatten()
+                    .filter(|d| !p.domains.contains(d))
+                    .collect();
+                if !dropped.is_empty() {
+                    pipe.hdel(keys::platform_domains(), dropped).ignore();
+                }
+                let pairs: Vec<(&str, &str)> = p
+                    .domains
+                    .iter()
+                    .map(|d| (d.as_str(), p.id.as_str()))
+                    .collect();
+                pipe.hset_multiple(keys::platform_domains(), &pairs)
+                    .ignore();
+                pipe.sadd(keys::platforms(), &p.id).ignore();
+                pipe.set(keys::platform(&p.id), to_json(p))
+            }
+            Record::SharedInfrastructure(i) => {
+                pipe.hset(keys::shared_infrastructure(), &i.name, to_json(i))
+            }
         };
         pipe.ignore();
     }

@@ -15,7 +15,10 @@ use sha2::{Digest, Sha256};
 
 use super::change::{Applied, Change};
 use super::{keys, Store};
-use crate::takedown::{Channel, HistoryEntry, State, Suspension, Takedown, TakedownRequest};
+use crate::takedown::platform::LockRecommendation;
+use crate::takedown::{
+    Channel, HistoryEntry, Notice, State, Suspension, Takedown, TakedownRequest,
+};
 
 /// How long an `Idempotency-Key` is remembered.
 pub const IDEMPOTENCY_TTL_SECS: u64 = 48 * 3600;
@@ -37,6 +40,14 @@ mod field {
     pub const SUSPEND_DAYS: &str = "suspend_days";
     pub const SUSPENDED_UNTIL: &str = "suspended_until";
     pub const REGISTRY_TASK: &str = "registry_task";
+    pub const FINDINGS: &str = "findings";
+    pub const PLATFORM: &str = "platform";
+    pub const ACCOUNT: &str = "account";
+    pub const NOTIFIED_AT: &str = "notified_at";
+    pub const DUE_AT: &str = "due_at";
+    pub const LOCK_RECOMMENDATION: &str = "lock_recommendation";
+    pub const LOCK_DAYS: &str = "lock_days";
+    pub const ACTED_AT: &str = "acted_at";
 }
 
 /// The key digest of an agency's index.
@@ -195,6 +206,38 @@ pub struct Transition<'a> {
     pub suspension_ends: Option<DateTime<Utc>>,
     /// What changes on the operators' blocklist with this step.
     pub blocklist: Option<BlocklistEdit>,
+    /// What changes in the platforms' notice bookkeeping with this step.
+    pub platform: Option<PlatformEdit>,
+}
+
+/// A change of a platform notice's bookkeeping made together with a state change.
+#[derive(Debug, Clone)]
+pub enum PlatformEdit {
+    /// A new notice to `platform`, due at `due`.
+    Notify {
+        /// The platform.
+        platform: String,
+        /// When it is due.
+        due: DateTime<Utc>,
+    },
+    /// The platform's outcome.
+    Act {
+        /// The platform.
+        platform: String,
+        /// The account the notice named.
+        account: Option<String>,
+        /// What it did.
+        outcome: crate::takedown::platform::Outcome,
+        /// Whether a lock is temporary.
+        temporary_lock: bool,
+        /// When the notice went out.
+        notified_at: DateTime<Utc>,
+    },
+    /// The notice ends without an outcome (withdrawn).
+    Close {
+        /// The platform.
+        platform: String,
+    },
 }
 
 impl<'a> Transition<'a> {
@@ -222,6 +265,7 @@ impl<'a> Transition<'a> {
             notify_registry: false,
             suspension_ends: None,
             blocklist: None,
+            platform: None,
         }
     }
 }
@@ -355,6 +399,33 @@ pub async fn transition(
             now,
         ),
     };
+    match &t.platform {
+        None => {}
+        Some(PlatformEdit::Notify { platform, due }) => {
+            super::platforms::notify(&mut change, platform, t.id, *due)
+        }
+        Some(PlatformEdit::Act {
+            platform,
+            account,
+            outcome,
+            temporary_lock,
+            notified_at,
+        }) => super::platforms::act(
+            &mut change,
+            &super::platforms::Acting {
+                platform,
+                account: account.as_deref(),
+                id: t.id,
+                outcome: *outcome,
+                temporary_lock: *temporary_lock,
+                notified_at: *notified_at,
+            },
+            now,
+        ),
+        Some(PlatformEdit::Close { platform }) => {
+            super::platforms::close(&mut change, platform, t.id)
+        }
+    }
     change.audit(t.actor, t.action, t.id, t.agency, &details);
     Ok(match change.apply(store).await? {
         Applied::Done { .. } => Transitioned::Done,
@@ -378,6 +449,22 @@ pub mod fields {
     pub const SUSPENDED_UNTIL: &str = field::SUSPENDED_UNTIL;
     /// Registry work left (`reinstate`).
     pub const REGISTRY_TASK: &str = field::REGISTRY_TASK;
+    /// Why a request is held for review (JSON list of findings).
+    pub const FINDINGS: &str = field::FINDINGS;
+    /// The platform a notice went to.
+    pub const PLATFORM: &str = field::PLATFORM;
+    /// The account a notice names.
+    pub const ACCOUNT: &str = field::ACCOUNT;
+    /// When a notice went out (RFC 3339).
+    pub const NOTIFIED_AT: &str = field::NOTIFIED_AT;
+    /// When a notice is due (RFC 3339).
+    pub const DUE_AT: &str = field::DUE_AT;
+    /// The lock a notice recommends.
+    pub const LOCK_RECOMMENDATION: &str = field::LOCK_RECOMMENDATION;
+    /// The days of a temporary lock the platform reported.
+    pub const LOCK_DAYS: &str = field::LOCK_DAYS;
+    /// When the platform reported its outcome (RFC 3339).
+    pub const ACTED_AT: &str = field::ACTED_AT;
 }
 
 fn parse_takedown(
@@ -418,6 +505,21 @@ fn parse_takedown(
             },
         );
     }
+    let notice = get(field::PLATFORM).and_then(|platform| {
+        Some(Notice {
+            platform: platform.to_owned(),
+            account: get(field::ACCOUNT).map(str::to_owned),
+            notified_at: time(field::NOTIFIED_AT)?,
+            due_at: time(field::DUE_AT)?,
+            lock_recommendation: get(field::LOCK_RECOMMENDATION)
+                .and_then(LockRecommendation::parse),
+            lock_days: get(field::LOCK_DAYS).and_then(|d| d.parse().ok()),
+            acted_at: time(field::ACTED_AT),
+        })
+    });
+    let findings = get(field::FINDINGS)
+        .and_then(|f| serde_json::from_str(f).ok())
+        .unwrap_or_default();
     Some(Takedown {
         id: id.to_owned(),
         state: State::parse(get(field::STATE)?)?,
@@ -428,6 +530,8 @@ fn parse_takedown(
         resolution: get(field::RESOLUTION).and_then(|r| serde_json::from_str(r).ok()),
         suspension,
         registry_task: get(field::REGISTRY_TASK).map(str::to_owned),
+        findings,
+        notice,
         history: entries,
         created_at,
         updated_at: time(field::UPDATED_AT)?,

@@ -7,6 +7,7 @@
 //! redelivered queue entry harmless.
 
 pub mod blocklist;
+pub mod platform;
 pub mod request;
 pub mod state;
 pub mod workflow;
@@ -28,6 +29,8 @@ pub enum Channel {
     Registry,
     /// The telecom operators' blocklist, for other domains, IPs and CIDR blocks.
     Operators,
+    /// The platform a listing or account is on (a notice; nothing is blocked).
+    Platform,
 }
 
 impl Channel {
@@ -36,6 +39,7 @@ impl Channel {
         match self {
             Channel::Registry => "registry",
             Channel::Operators => "operators",
+            Channel::Platform => "platform",
         }
     }
 
@@ -44,6 +48,7 @@ impl Channel {
         match text {
             "registry" => Some(Channel::Registry),
             "operators" => Some(Channel::Operators),
+            "platform" => Some(Channel::Platform),
             _ => None,
         }
     }
@@ -94,12 +99,35 @@ pub struct Takedown {
     pub suspension: Option<Suspension>,
     /// Work the registry still has to do (`reinstate` after a withdrawn suspension).
     pub registry_task: Option<String>,
+    /// Why the request is (or was) held for review: what enforcing it would also hit.
+    pub findings: Vec<platform::Finding>,
+    /// The notice to a platform, when the request went to the platforms' channel.
+    pub notice: Option<Notice>,
     /// Every state change, oldest first.
     pub history: Vec<HistoryEntry>,
     /// When it was filed.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+}
+
+/// A notice to a platform: who, which account, when it is due, and what it recommends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Notice {
+    /// The platform's id.
+    pub platform: String,
+    /// The seller's account the URL names, when it names one.
+    pub account: Option<String>,
+    /// When the notice went out.
+    pub notified_at: DateTime<Utc>,
+    /// When the platform must have acted (24 hours after the notice by default).
+    pub due_at: DateTime<Utc>,
+    /// The lock the account's record calls for, at the time of the notice.
+    pub lock_recommendation: Option<platform::LockRecommendation>,
+    /// The days of a temporary lock, when the platform reported one.
+    pub lock_days: Option<u32>,
+    /// When the platform reported its outcome.
+    pub acted_at: Option<DateTime<Utc>>,
 }
 
 /// Takedown settings shared by the API and the workers.
@@ -117,6 +145,8 @@ pub struct TakedownSettings {
     pub blocklist_retention: u64,
     /// How long operators have to apply an addition before it counts against them.
     pub operator_deadline: Duration,
+    /// The platforms' channel: deadline and lock thresholds.
+    pub platforms: platform::PlatformSettings,
 }
 
 impl Default for TakedownSettings {
@@ -128,6 +158,7 @@ impl Default for TakedownSettings {
             resolve_tls: true,
             blocklist_retention: 100_000,
             operator_deadline: Duration::from_secs(24 * 3600),
+            platforms: platform::PlatformSettings::default(),
         }
     }
 }

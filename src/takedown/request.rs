@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::i18n::Text;
+use crate::network::cidr::{never_target, Cidr};
 use crate::network::names::Target;
 
 /// Most evidence items in one request.
@@ -257,8 +258,12 @@ pub fn parse_target(
             let is_vn = name.is_vn();
             Some((TargetType::Domain, name.as_str().to_owned(), is_vn))
         }
-        Ok(Target::Ip { ip, .. }) => Some((TargetType::Ip, ip.to_string(), false)),
+        Ok(Target::Ip { ip, .. }) => {
+            refuse_never_target(&Cidr::single(ip), errors)?;
+            Some((TargetType::Ip, ip.to_string(), false))
+        }
         Ok(Target::Cidr(block)) => {
+            refuse_never_target(&block, errors)?;
             let min = if block.network().is_ipv4() {
                 MIN_V4_PREFIX
             } else {
@@ -293,6 +298,24 @@ pub fn parse_target(
             None
         }
     }
+}
+
+/// Refuses an address or block that overlaps a never-a-target range (private, loopback,
+/// link-local, CGNAT, multicast, reserved): as an RPZ address rule it would break the
+/// operators' own networks. `--allow-loopback-targets` does not change this.
+fn refuse_never_target(block: &Cidr, errors: &mut Vec<FieldError>) -> Option<()> {
+    let Some(range) = never_target(block) else {
+        return Some(());
+    };
+    errors.push(error(
+        "target",
+        "reserved_address",
+        &format!("{block} lies in {range}, a private or reserved range that is never a target."),
+        &format!(
+            "{block} nằm trong {range}, một dải riêng hoặc dành riêng, không bao giờ là mục tiêu."
+        ),
+    ));
+    None
 }
 
 fn evidence_item(

@@ -5,10 +5,18 @@
 //! received ─route→ routed ─┬─ to registry ─→ pending_review ─suspend→ suspended ─revoke→ revoked
 //!                          │                      │  └─revoke→ revoked     │ └─reinstate→ reinstated
 //!                          │                      └─reject→ rejected       └─suspend (extend)
-//!                          └─ to operators ─→ blocked ─withdraw→ lifted
-//! withdraw: received | routed | pending_review | suspended → withdrawn
+//!                          ├─ to operators ─→ blocked ─withdraw→ lifted
+//!                          ├─ to platform ──→ pending_platform ─┬─remove→ removed
+//!                          │                                    ├─lock account→ account_locked
+//!                          │                                    └─decline→ declined
+//!                          └─ hold ─→ needs_review ─confirm→ routed (then registry or operators)
+//! withdraw: received | routed | pending_review | suspended | pending_platform | needs_review → withdrawn
 //! a withdrawn suspension leaves the registry a reinstatement task: withdrawn ─reinstate→ reinstated
 //! ```
+//!
+//! `needs_review` is the collateral-damage guard: a target that is a platform's own domain, a
+//! public suffix or shared infrastructure waits there, enforced nowhere, until an authority
+//! confirms with `accept_collateral` (audited).
 //!
 //! A withdrawal lifts enforcement: a block is lifted (`blocked → lifted`, the entry leaves the
 //! operators' list); a suspension is withdrawn and the registry reinstates the name.
@@ -42,10 +50,21 @@ pub enum State {
     Lifted,
     /// Withdrawn by the requesting authority (final).
     Withdrawn,
+    /// A notice to the platform the target is on, waiting for its outcome.
+    PendingPlatform,
+    /// The platform removed the listing or content (final).
+    Removed,
+    /// The platform locked the seller's account (final).
+    AccountLocked,
+    /// The platform declined, with a reason (final).
+    Declined,
+    /// Held: enforcing it would hit more than the offender; waits for an authority's
+    /// confirmation.
+    NeedsReview,
 }
 
 /// Every state, for listings and tests.
-pub const ALL_STATES: [State; 10] = [
+pub const ALL_STATES: [State; 15] = [
     State::Received,
     State::Routed,
     State::PendingReview,
@@ -56,6 +75,11 @@ pub const ALL_STATES: [State; 10] = [
     State::Blocked,
     State::Lifted,
     State::Withdrawn,
+    State::PendingPlatform,
+    State::Removed,
+    State::AccountLocked,
+    State::Declined,
+    State::NeedsReview,
 ];
 
 impl State {
@@ -72,6 +96,11 @@ impl State {
             State::Blocked => "blocked",
             State::Lifted => "lifted",
             State::Withdrawn => "withdrawn",
+            State::PendingPlatform => "pending_platform",
+            State::Removed => "removed",
+            State::AccountLocked => "account_locked",
+            State::Declined => "declined",
+            State::NeedsReview => "needs_review",
         }
     }
 
@@ -122,6 +151,18 @@ pub enum Event {
     Reinstate,
     /// The requesting authority withdraws the request.
     Withdraw,
+    /// A notice goes to the platform the target is on.
+    ToPlatform,
+    /// Enforcing it would hit more than the offender: hold for review.
+    Hold,
+    /// An authority accepts the collateral of a held request.
+    Confirm,
+    /// The platform removed the listing.
+    Remove,
+    /// The platform locked the account.
+    LockAccount,
+    /// The platform declined.
+    Decline,
 }
 
 /// The allowed transitions: `(from, event, to)`.
@@ -141,6 +182,18 @@ pub const TRANSITIONS: &[(State, Event, State)] = &[
     (State::PendingReview, Event::Withdraw, State::Withdrawn),
     (State::Suspended, Event::Withdraw, State::Withdrawn),
     (State::Blocked, Event::Withdraw, State::Lifted),
+    (State::Routed, Event::ToPlatform, State::PendingPlatform),
+    (State::Routed, Event::Hold, State::NeedsReview),
+    (State::NeedsReview, Event::Confirm, State::Routed),
+    (State::NeedsReview, Event::Withdraw, State::Withdrawn),
+    (State::PendingPlatform, Event::Remove, State::Removed),
+    (
+        State::PendingPlatform,
+        Event::LockAccount,
+        State::AccountLocked,
+    ),
+    (State::PendingPlatform, Event::Decline, State::Declined),
+    (State::PendingPlatform, Event::Withdraw, State::Withdrawn),
 ];
 
 /// Where `event` leads from `from`, if it is allowed.
@@ -182,11 +235,41 @@ mod tests {
         assert_eq!(next(PendingReview, Event::Reinstate), None);
         assert_eq!(next(Rejected, Event::Suspend), None);
         assert_eq!(next(Blocked, Event::Suspend), None);
-        for state in [Revoked, Reinstated, Rejected, Lifted, Withdrawn] {
+        assert_eq!(next(Routed, Event::ToPlatform), Some(PendingPlatform));
+        assert_eq!(next(PendingPlatform, Event::Remove), Some(Removed));
+        assert_eq!(
+            next(PendingPlatform, Event::LockAccount),
+            Some(AccountLocked)
+        );
+        assert_eq!(next(PendingPlatform, Event::Decline), Some(Declined));
+        assert_eq!(next(NeedsReview, Event::Confirm), Some(Routed));
+        // Nothing held is enforced without a confirmation, and a notice is never blocked.
+        assert_eq!(next(NeedsReview, Event::ToOperators), None);
+        assert_eq!(next(NeedsReview, Event::ToRegistry), None);
+        assert_eq!(next(PendingPlatform, Event::ToOperators), None);
+        assert_eq!(next(Removed, Event::Decline), None);
+        for state in [
+            Revoked,
+            Reinstated,
+            Rejected,
+            Lifted,
+            Withdrawn,
+            Removed,
+            AccountLocked,
+            Declined,
+        ] {
             assert!(state.is_final(), "{state:?}");
             assert_eq!(next(state, Event::Withdraw), None, "{state:?}");
         }
-        for state in [Received, Routed, PendingReview, Suspended, Blocked] {
+        for state in [
+            Received,
+            Routed,
+            PendingReview,
+            Suspended,
+            Blocked,
+            PendingPlatform,
+            NeedsReview,
+        ] {
             assert!(!state.is_final(), "{state:?}");
             assert!(next(state, Event::Withdraw).is_some(), "{state:?}");
         }

@@ -109,6 +109,8 @@ pub async fn submit(
                 resolution: None,
                 suspension: None,
                 registry_task: None,
+                findings: Vec::new(),
+                notice: None,
                 history: vec![super::HistoryEntry {
                     state: State::Received,
                     at: now,

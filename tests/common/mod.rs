@@ -242,6 +242,7 @@ impl TestApp {
                 role,
                 agency: (role == Role::Authority).then(|| "Cục QLTT Hà Nội".to_owned()),
                 operator: (role == Role::Operator).then(|| "viettel".to_owned()),
+                platform: (role == Role::Platform).then(|| "shopee".to_owned()),
             };
             let (secret, stanza) = new_key_stanza(&caller).expect("stanza");
             text.push_str(&stanza);

@@ -32,7 +32,8 @@ end
 
 local allowed = { HSET = true, HDEL = true, RPUSH = true, ZADD = true, ZREM = true, XADD = true,
                   SET = true, DEL = true, SADD = true, SREM = true, HINCRBY = true,
-                  XACK = true, XDEL = true, COUNTER = true, INDEX = true }
+                  XACK = true, XDEL = true, ZREMRANGEBYSCORE = true, COUNTER = true,
+                  INDEX = true }
 local call, tonumber, unpack = redis.call, tonumber, unpack
 local ARGV, KEYS = ARGV, KEYS
 local cursor = 4
