@@ -125,6 +125,7 @@ impl AppState {
         (name = "takedowns", description = "Takedown requests (authority, admin; an authority sees its agency's)"),
         (name = "blocklist", description = "The operators' blocklist: deltas, full lists, RPZ, acknowledgements, compliance (operator; read also authority, admin)"),
         (name = "registry", description = "The registry's (VNNIC's) queue and decisions (registry, admin)"),
+        (name = "platform", description = "The platforms' channel: notices to the platform a listing is on, outcomes, repeat offenders, compliance (platform key bound to its platform, admin; compliance: authority, admin)"),
     )
 )]
 struct ApiDoc;
@@ -160,6 +161,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(http::registry::routes())
         .merge(http::queue::routes())
         .merge(http::blocklist::routes())
+        .merge(http::platform::routes())
 }
 
 /// The OpenAPI document generated from the code.

@@ -99,3 +99,11 @@ pub async fn record_blocklist(store: &crate::store::Store) -> redis::RedisResult
     }
     Ok(())
 }
+
+/// Sets each platform's count of open notices past their due time.
+pub fn record_platforms(figures: &[crate::takedown::platform::PlatformCompliance]) {
+    for line in figures {
+        metrics::gauge!("originguard_platform_notices_overdue", "platform" => line.platform.clone())
+            .set(line.overdue as f64);
+    }
+}

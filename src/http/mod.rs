@@ -10,6 +10,7 @@ pub mod claims;
 pub mod extract;
 pub mod metrics;
 pub mod ops;
+pub mod platform;
 pub mod problem;
 pub mod queue;
 pub mod reference;

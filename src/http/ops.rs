@@ -64,6 +64,10 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     if let Err(error) = super::metrics::record_blocklist(state.store()).await {
         tracing::warn!(%error, "cannot read the blocklist figures for /metrics");
     }
+    match super::platform::figures(&state).await {
+        Ok(figures) => super::metrics::record_platforms(&figures),
+        Err(error) => tracing::warn!(%error, "cannot read the platform figures for /metrics"),
+    }
     super::metrics::record_reference_cache(&state.store().reads().figures());
     (
         [(

@@ -40,6 +40,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(submit_batch))
         .routes(routes!(get_one))
         .routes(routes!(withdraw))
+        .routes(routes!(confirm))
 }
 
 impl From<FieldError> for FieldProblem {
@@ -288,7 +289,7 @@ async fn batch_line(
 pub struct ListQuery {
     /// Only requests in this state.
     pub state: Option<String>,
-    /// Only requests routed to this channel (`registry`, `operators`).
+    /// Only requests routed to this channel (`registry`, `operators`, `platform`).
     pub channel: Option<String>,
     /// Only requests for this target (as given, or its canonical form).
     pub target: Option<String>,
@@ -367,8 +368,8 @@ pub async fn list(
         Some(c) => Some(Channel::parse(c).ok_or_else(|| {
             bad_query(
                 "channel",
-                "channel is registry or operators.",
-                "channel là registry hoặc operators.",
+                "channel is registry, operators or platform.",
+                "channel là registry, operators hoặc platform.",
             )
         })?),
     };
@@ -477,6 +478,43 @@ pub async fn withdraw(
             &caller,
             &id,
             input.reason.as_deref(),
+        )
+        .await?,
+    ))
+}
+
+/// Carries a request held in `needs_review` (its target is a platform's own domain, a public
+/// suffix or shared infrastructure) on to its own channel: the registry for a `.vn` domain,
+/// else the operators' blocklist. Needs `accept_collateral: true` and a reason; both are
+/// audited with the findings accepted.
+#[utoipa::path(post, path = "/v1/takedowns/{id}/confirm", tag = "takedowns", request_body = workflow::ConfirmInput,
+    params(("id" = String, Path, description = "The request's id")),
+    responses(
+        (status = 200, description = "The request in its new state (`pending_review` or `blocked`)", body = Takedown),
+        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an authority or admin key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request, or another agency's", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not in needs_review", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No reason, or accept_collateral not true", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn confirm(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<workflow::ConfirmInput>,
+) -> Result<Json<Takedown>, ApiError> {
+    caller.require(&[Role::Authority])?;
+    if !is_id(&id) {
+        return Err(ApiError::not_found());
+    }
+    Ok(Json(
+        workflow::confirm(
+            state.store(),
+            &state.settings().takedowns,
+            &caller,
+            &id,
+            &input,
         )
         .await?,
     ))

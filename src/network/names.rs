@@ -192,6 +192,18 @@ impl DomainName {
     pub fn public_suffix(&self) -> Option<&str> {
         psl::suffix_str(&self.0)
     }
+
+    /// Whether the name is itself a suffix of the list's ICANN section (`com.vn`, `vn`) or
+    /// unknown to the list as a whole (a bare unlisted TLD). Suffixes of the private section
+    /// (`blogspot.com`, `workers.dev`) are names a company runs, and are not.
+    pub fn is_icann_suffix(&self) -> bool {
+        match psl::suffix(self.0.as_bytes()) {
+            Some(suffix) if suffix.as_bytes() == self.0.as_bytes() => {
+                suffix.typ() != Some(psl::Type::Private)
+            }
+            _ => false,
+        }
+    }
 }
 
 /// Checks an already lower-cased ASCII name (no trailing dot) against DNS host name rules.

@@ -207,8 +207,9 @@ fn domains(raw: Vec<String>, errors: &mut Vec<RecordError>) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(raw.len());
     for (i, text) in raw.iter().enumerate() {
         match DomainName::parse(text.trim()) {
-            // A platform owns names, never a whole public suffix such as `com.vn`.
-            Ok(name) if name.registrable_domain().is_some() => {
+            // A platform owns names, never an ICANN suffix such as `com.vn`; a private-section
+            // suffix (`blogspot.com`) is the company's own.
+            Ok(name) if !name.is_icann_suffix() => {
                 if !out.iter().any(|d| d == name.as_str()) {
                     out.push(name.as_str().to_owned());
                 }
@@ -217,8 +218,8 @@ fn domains(raw: Vec<String>, errors: &mut Vec<RecordError>) -> Vec<String> {
                 format!("domains[{i}]"),
                 "invalid_domain",
                 Text::fixed(
-                    "Not a domain name below a public suffix.",
-                    "Không phải tên miền nằm dưới một hậu tố công cộng.",
+                    "Not a domain name, or a public suffix such as com.vn.",
+                    "Không phải tên miền, hoặc là hậu tố công cộng như com.vn.",
                 ),
             )),
         }
@@ -388,6 +389,11 @@ mod tests {
         assert_eq!(p.domain_of("mall.shopee.vn"), Some("shopee.vn"));
         assert_eq!(p.domain_of("notshopee.vn"), None);
         assert_eq!(p.account("/Fake-Shop-99/"), Some("fake-shop-99".into()));
+        let blogger = validate_platform(
+            r#"{"id":"blogger","name":"Blogger","kind":"hosting","domains":["blogspot.com","blogger.com"]}"#,
+        )
+        .unwrap();
+        assert_eq!(blogger.domains, ["blogspot.com", "blogger.com"]);
     }
 
     #[test]

@@ -27,6 +27,14 @@ pub const SAMPLES: &[(ReferenceKind, &str)] = &[
         ReferenceKind::Invoices,
         include_str!("../../fixtures/reference/invoices.ndjson"),
     ),
+    (
+        ReferenceKind::Platforms,
+        include_str!("../../fixtures/reference/platforms.ndjson"),
+    ),
+    (
+        ReferenceKind::SharedInfrastructure,
+        include_str!("../../fixtures/reference/shared-infrastructure.ndjson"),
+    ),
 ];
 
 /// How long a process may take to load the samples before another may try.

@@ -182,8 +182,9 @@ fn required(field: impl Into<String>) -> FieldError {
     )
 }
 
-/// Text that is present, not blank after trimming, and at most `max` characters.
-fn text(
+/// Text that is present, not blank after trimming, at most `max` characters, and free of
+/// control characters other than newline and tab.
+pub(crate) fn text(
     value: Option<&str>,
     field: &str,
     max: usize,
@@ -196,7 +197,8 @@ fn text(
     optional_text(Some(value), field, max, errors)
 }
 
-fn optional_text(
+/// Like [`text`], but absent or blank is `None` without an error.
+pub(crate) fn optional_text(
     value: Option<&str>,
     field: &str,
     max: usize,

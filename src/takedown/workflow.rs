@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use super::blocklist;
+use super::platform::{destination, recommend, AccountHistory, Destination, Outcome};
 use super::request::{FieldError, RequestedAction, TargetType};
 use super::state::{next, Event, State};
 use super::{new_id, Channel, Takedown, TakedownInput, TakedownSettings};
@@ -16,8 +17,9 @@ use crate::auth::Caller;
 use crate::i18n::Text;
 use crate::network::resolve::{resolve_one, NetworkContext, ResolveOptions};
 use crate::store::blocklist as store_blocklist;
+use crate::store::platforms as store_platforms;
 use crate::store::takedowns::{
-    self, fields, BlocklistEdit, Idempotency, Submitted, Transition, Transitioned,
+    self, fields, BlocklistEdit, Idempotency, PlatformEdit, Submitted, Transition, Transitioned,
 };
 use crate::store::Store;
 
@@ -139,6 +141,8 @@ pub async fn submit(
 pub enum Routed {
     /// Routed now, to this channel.
     Now(Channel),
+    /// Held for review: enforcing it would hit more than the offender.
+    Held,
     /// Nothing to do: routed before, withdrawn, or gone.
     AlreadyHandled,
 }
@@ -173,18 +177,115 @@ pub async fn route(
             json!({"target": request.target, "errors": [{"code": "timeout", "message": "resolution took longer than its budget"}]})
         }
     };
-    let (channel, event) = if request.target_type == TargetType::Domain && request.is_vn {
-        (Channel::Registry, Event::ToRegistry)
-    } else {
-        (Channel::Operators, Event::ToOperators)
-    };
+    let now = Utc::now();
+    let destination = destination_of(store, request).await?;
     let mut transition = Transition::new(&takedown, State::Routed, "worker", "takedown.route");
+    transition.set = vec![(fields::RESOLUTION, resolution.to_string())];
+    transition.details = json!({"target": request.target_value});
+    match destination {
+        Destination::Channel(channel) => {
+            return Ok(
+                match enforce(store, settings, &takedown, transition, channel).await? {
+                    true => Routed::Now(channel),
+                    false => Routed::AlreadyHandled,
+                },
+            );
+        }
+        Destination::Review(findings) => {
+            transition.steps.extend(next(State::Routed, Event::Hold));
+            let findings_json = serde_json::to_string(&findings).unwrap_or_default();
+            transition.set.push((fields::FINDINGS, findings_json));
+            transition.details["held"] = json!(true);
+            transition.details["findings"] = json!(findings);
+        }
+        Destination::Platform { platform, account } => {
+            let channel = Channel::Platform;
+            transition
+                .steps
+                .extend(next(State::Routed, Event::ToPlatform));
+            let history = match &account {
+                Some(account) => {
+                    store_platforms::account_history(store, &platform, account, now).await?
+                }
+                None => AccountHistory::default(),
+            };
+            let recommendation = recommend(&history, &settings.platforms.lock);
+            let due = now + settings.platforms.deadline;
+            transition.set.extend([
+                (fields::CHANNEL, channel.as_str().to_owned()),
+                (fields::PLATFORM, platform.clone()),
+                (fields::NOTIFIED_AT, now.to_rfc3339()),
+                (fields::DUE_AT, due.to_rfc3339()),
+            ]);
+            if let Some(account) = &account {
+                transition.set.push((fields::ACCOUNT, account.clone()));
+            }
+            if let Some(lock) = recommendation {
+                transition
+                    .set
+                    .push((fields::LOCK_RECOMMENDATION, lock.as_str().to_owned()));
+            }
+            transition.details["channel"] = json!(channel);
+            transition.details["platform"] = json!(platform);
+            transition.details["account"] = json!(account);
+            transition.details["due_at"] = json!(due);
+            transition.details["lock_recommendation"] = json!(recommendation);
+            transition.details["account_history"] = json!(history);
+            transition.platform = Some(PlatformEdit::Notify { platform, due });
+        }
+    }
+    let routed = match transition.platform {
+        Some(_) => Routed::Now(Channel::Platform),
+        None => Routed::Held,
+    };
+    Ok(
+        match takedowns::transition(store, &transition, now).await? {
+            Transitioned::Done => routed,
+            Transitioned::Moved | Transitioned::HoldersMoved => Routed::AlreadyHandled,
+        },
+    )
+}
+
+/// Where a request goes, from the platforms and shared infrastructure its target touches.
+async fn destination_of(
+    store: &Store,
+    request: &super::TakedownRequest,
+) -> Result<Destination, StepError> {
+    match request.target_type {
+        TargetType::Domain => {
+            let platform = store_platforms::platform_for_host(store, &request.target_value).await?;
+            let public_suffix = crate::network::names::DomainName::parse(&request.target_value)
+                .is_ok_and(|name| name.registrable_domain().is_none());
+            Ok(destination(request, platform.as_ref(), public_suffix, &[]))
+        }
+        TargetType::Ip | TargetType::Cidr => {
+            let shared = store_platforms::shared_infrastructure(store).await?;
+            Ok(destination(request, None, false, &shared))
+        }
+    }
+}
+
+/// Makes `transition` of `takedown` (which ends in `routed`) carry the request on to
+/// `channel`, the registry's queue or the operators' blocklist, retrying while other
+/// takedowns change the same blocklist value. `false` when the request had moved on
+/// meanwhile.
+async fn enforce(
+    store: &Store,
+    settings: &TakedownSettings,
+    takedown: &Takedown,
+    mut transition: Transition<'_>,
+    channel: Channel,
+) -> Result<bool, StepError> {
+    let request = &takedown.request;
+    let event = match channel {
+        Channel::Registry => Event::ToRegistry,
+        _ => Event::ToOperators,
+    };
     transition.steps.extend(next(State::Routed, event));
-    transition.set = vec![
-        (fields::CHANNEL, channel.as_str().to_owned()),
-        (fields::RESOLUTION, resolution.to_string()),
-    ];
-    transition.details = json!({"channel": channel, "target": request.target_value});
+    transition
+        .set
+        .push((fields::CHANNEL, channel.as_str().to_owned()));
+    transition.details["channel"] = json!(channel);
     transition.notify_registry = channel == Channel::Registry && settings.webhook_enabled;
     let registrable = match crate::network::names::Target::parse(&request.target) {
         Ok(crate::network::names::Target::Domain { name, .. }) => {
@@ -194,7 +295,7 @@ pub async fn route(
     };
     for _ in 0..HOLDER_ATTEMPTS {
         if channel == Channel::Operators {
-            let entry = blocklist::entry_for(id, request, registrable.as_deref());
+            let entry = blocklist::entry_for(transition.id, request, registrable.as_deref());
             let (holders_before, _) = store_blocklist::holders(store, &entry.value).await?;
             transition.blocklist = Some(BlocklistEdit::Add {
                 entry,
@@ -203,8 +304,8 @@ pub async fn route(
             });
         }
         match takedowns::transition(store, &transition, Utc::now()).await? {
-            Transitioned::Done => return Ok(Routed::Now(channel)),
-            Transitioned::Moved => return Ok(Routed::AlreadyHandled),
+            Transitioned::Done => return Ok(true),
+            Transitioned::Moved => return Ok(false),
             Transitioned::HoldersMoved => continue,
         }
     }
@@ -248,21 +349,14 @@ fn field_error(field: &str, code: &'static str, en: String, vi: String) -> Field
     }
 }
 
-/// A required reason of at most [`super::request::MAX_TEXT`] characters.
+/// A required reason: 1 to [`super::request::MAX_TEXT`] characters, no control characters
+/// but newline and tab.
 pub fn reason(text: Option<&str>) -> Result<String, StepError> {
-    let text = text.map(str::trim).unwrap_or_default();
-    if text.is_empty() || text.chars().count() > super::request::MAX_TEXT {
-        return Err(StepError::Invalid(vec![field_error(
-            "reason",
-            "required",
-            format!(
-                "A reason of 1 to {} characters is required.",
-                super::request::MAX_TEXT
-            ),
-            format!("Cần lý do dài 1 đến {} ký tự.", super::request::MAX_TEXT),
-        )]));
+    let mut errors = Vec::new();
+    match super::request::text(text, "reason", super::request::MAX_TEXT, &mut errors) {
+        Some(reason) if errors.is_empty() => Ok(reason),
+        _ => Err(StepError::Invalid(errors)),
     }
-    Ok(text.to_owned())
 }
 
 /// Records a registry decision on a registry request.
@@ -378,6 +472,15 @@ pub async fn withdraw(
             .set
             .push((fields::REGISTRY_TASK, "reinstate".into()));
     }
+    if let Some(notice) = takedown
+        .notice
+        .as_ref()
+        .filter(|_| takedown.state == State::PendingPlatform)
+    {
+        transition.platform = Some(PlatformEdit::Close {
+            platform: notice.platform.clone(),
+        });
+    }
     if takedown.state != State::Blocked {
         return apply(store, &transition, Utc::now()).await;
     }
@@ -431,4 +534,189 @@ pub async fn end_suspension(
     transition.details = json!({"ended_at": suspension.ends_at});
     transition.require = vec![(fields::SUSPENDED_UNTIL, suspension.ends_at.to_rfc3339())];
     Ok(takedowns::transition(store, &transition, now).await? == Transitioned::Done)
+}
+
+/// `POST /v1/takedowns/{id}/confirm` body.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmInput {
+    /// Why enforcing it is worth what it also hits (required, audited).
+    pub reason: Option<String>,
+    /// Must be `true`: the authority accepts what the findings say enforcement also hits.
+    pub accept_collateral: Option<bool>,
+}
+
+/// Carries a request held for review on to its own channel (the registry for a `.vn`
+/// domain, else the operators' blocklist) once its authority accepts the collateral, with
+/// the reason and the findings it accepted in the audit entry.
+pub async fn confirm(
+    store: &Store,
+    settings: &TakedownSettings,
+    caller: &Caller,
+    id: &str,
+    input: &ConfirmInput,
+) -> Result<Takedown, StepError> {
+    let mut errors = Vec::new();
+    if let Err(StepError::Invalid(reason_errors)) = reason(input.reason.as_deref()) {
+        errors.extend(reason_errors);
+    }
+    if input.accept_collateral != Some(true) {
+        errors.push(field_error(
+            "accept_collateral",
+            "required",
+            "A confirmation needs accept_collateral: true: enforcing this request also hits what its findings name.".into(),
+            "Xác nhận cần accept_collateral: true: thực thi yêu cầu này cũng ảnh hưởng tới những gì được nêu trong findings.".into(),
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(StepError::Invalid(errors));
+    }
+    let reason = reason(input.reason.as_deref())?;
+    let takedown = takedowns::load(store, id)
+        .await?
+        .filter(|t| visible(caller, t))
+        .ok_or(StepError::NotFound)?;
+    if next(takedown.state, Event::Confirm).is_none() {
+        return Err(StepError::Conflict {
+            state: takedown.state,
+        });
+    }
+    let channel = super::platform::own_channel(&takedown.request);
+    let mut transition =
+        Transition::new(&takedown, State::Routed, &caller.name, "takedown.confirm");
+    transition.reason = Some(&reason);
+    transition.details = json!({"accept_collateral": true, "findings": takedown.findings});
+    let done = enforce(store, settings, &takedown, transition, channel).await?;
+    let now = takedowns::load(store, id)
+        .await?
+        .ok_or(StepError::NotFound)?;
+    if done {
+        Ok(now)
+    } else {
+        Err(StepError::Conflict { state: now.state })
+    }
+}
+
+/// `POST /v1/platform/notices/{id}/outcome` body.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeInput {
+    /// What the platform did.
+    pub outcome: Outcome,
+    /// Why (required for `declined`).
+    pub reason: Option<String>,
+    /// Days of a temporary lock (`account_locked` only; none for a permanent lock).
+    pub lock_days: Option<u32>,
+}
+
+/// Longest temporary lock a platform may report, in days.
+pub const MAX_LOCK_DAYS: u32 = 365;
+
+/// Whether `caller` acts for the platform a notice went to: a platform key bound to it, or
+/// admin.
+pub fn acts_for(caller: &Caller, takedown: &Takedown) -> bool {
+    let Some(notice) = &takedown.notice else {
+        return false;
+    };
+    match caller.role {
+        crate::auth::Role::Admin => true,
+        crate::auth::Role::Platform => caller.platform.as_deref() == Some(notice.platform.as_str()),
+        _ => false,
+    }
+}
+
+/// Records a platform's outcome on its notice. The same outcome again answers the notice as
+/// it is; a different one after an outcome is a conflict.
+pub async fn report_outcome(
+    store: &Store,
+    caller: &Caller,
+    id: &str,
+    input: &OutcomeInput,
+) -> Result<Takedown, StepError> {
+    let mut errors = Vec::new();
+    let reason = match input.outcome {
+        Outcome::Declined => super::request::text(
+            input.reason.as_deref(),
+            "reason",
+            super::request::MAX_TEXT,
+            &mut errors,
+        ),
+        _ => super::request::optional_text(
+            input.reason.as_deref(),
+            "reason",
+            super::request::MAX_TEXT,
+            &mut errors,
+        ),
+    };
+    match (input.outcome, input.lock_days) {
+        (Outcome::AccountLocked, Some(days)) if !(1..=MAX_LOCK_DAYS).contains(&days) => errors
+            .push(field_error(
+                "lock_days",
+                "out_of_range",
+                format!("lock_days is from 1 to {MAX_LOCK_DAYS}."),
+                format!("lock_days từ 1 đến {MAX_LOCK_DAYS}."),
+            )),
+        (Outcome::Removed | Outcome::Declined, Some(_)) => errors.push(field_error(
+            "lock_days",
+            "not_applicable",
+            "lock_days applies to account_locked only.".into(),
+            "lock_days chỉ dùng cho account_locked.".into(),
+        )),
+        _ => {}
+    }
+    if !errors.is_empty() {
+        return Err(StepError::Invalid(errors));
+    }
+    let takedown = takedowns::load(store, id)
+        .await?
+        .filter(|t| acts_for(caller, t))
+        .ok_or(StepError::NotFound)?;
+    let event = match input.outcome {
+        Outcome::Removed => Event::Remove,
+        Outcome::AccountLocked => Event::LockAccount,
+        Outcome::Declined => Event::Decline,
+    };
+    let Some(to) = next(State::PendingPlatform, event) else {
+        return Err(StepError::Conflict {
+            state: takedown.state,
+        });
+    };
+    if takedown.state == to {
+        return Ok(takedown);
+    }
+    let (Some(notice), State::PendingPlatform) = (&takedown.notice, takedown.state) else {
+        return Err(StepError::Conflict {
+            state: takedown.state,
+        });
+    };
+    let now = Utc::now();
+    let mut transition = Transition::new(&takedown, to, &caller.name, "takedown.outcome");
+    transition.reason = reason.as_deref();
+    transition.set.push((fields::ACTED_AT, now.to_rfc3339()));
+    let temporary_lock = input.outcome == Outcome::AccountLocked && input.lock_days.is_some();
+    if let Some(days) = input.lock_days {
+        transition.set.push((fields::LOCK_DAYS, days.to_string()));
+    }
+    transition.details = json!({
+        "platform": notice.platform,
+        "account": notice.account,
+        "outcome": input.outcome,
+        "lock_days": input.lock_days,
+        "upheld": input.outcome.is_upheld(),
+        "overdue": now > notice.due_at,
+    });
+    transition.platform = Some(PlatformEdit::Act {
+        platform: notice.platform.clone(),
+        account: notice.account.clone(),
+        outcome: input.outcome,
+        temporary_lock,
+        notified_at: notice.notified_at,
+    });
+    match apply(store, &transition, now).await {
+        // Another request recorded an outcome meanwhile: the same one answers as a repeat.
+        Err(StepError::Conflict { state }) if state == to => {
+            takedowns::load(store, id).await?.ok_or(StepError::NotFound)
+        }
+        other => other,
+    }
 }
