@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 pub mod dns_server;
+pub mod platforms;
 pub mod takedowns;
 pub mod tls_server;
 
