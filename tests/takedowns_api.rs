@@ -718,3 +718,36 @@ async fn the_received_entry_comes_from_the_record_and_is_told_once() {
     assert_eq!(history_states(&told), ["received", "routed", "blocked"]);
     assert_eq!(told["history"], blocked["history"]);
 }
+
+#[tokio::test]
+async fn control_characters_in_reasons_are_refused_and_nothing_is_stored() {
+    let (app, _dns) = app().await;
+    let id = takedowns::submit_until(&app, "https://shop.example.vn/p/1", "pending_review").await;
+    for reason in ["lifted\u{0}by court", "bell\u{7}", "escape \u{1b}[31m red"] {
+        let decision = decide(&app, &id, json!({"decision": "reject", "reason": reason})).await;
+        let problem = decision.assert_problem(422, "invalid_request");
+        assert_eq!(problem["errors"][0]["field"], "reason", "{reason:?}");
+        assert_eq!(problem["errors"][0]["code"], "bad_character", "{reason:?}");
+        let withdrawal = app
+            .post_as(
+                Role::Authority,
+                &format!("/v1/takedowns/{id}/withdraw"),
+                &json!({"reason": reason}),
+            )
+            .send()
+            .await;
+        let problem = withdrawal.assert_problem(422, "invalid_request");
+        assert_eq!(problem["errors"][0]["code"], "bad_character", "{reason:?}");
+    }
+    let unchanged = get(&app, Role::Admin, &id).await.json;
+    assert_eq!(unchanged["state"], "pending_review");
+    // Newlines and tabs are text, not control: they stay allowed.
+    let decided = decide(
+        &app,
+        &id,
+        json!({"decision": "reject", "reason": "not ours:\n\tsee file 12"}),
+    )
+    .await;
+    assert_eq!(decided.status, 200, "{}", decided.text);
+    assert_eq!(decided.json["state"], "rejected");
+}

@@ -15,9 +15,10 @@ use futures::{stream, StreamExt};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
-use super::extract::ApiJson;
+use super::extract::{allow, ApiJson};
 use super::problem::{ApiError, FieldProblem, Problem, Text};
 use super::tax::FindingAnswer;
 use crate::app::AppState;
@@ -36,8 +37,8 @@ pub const MAX_INVOICES_PER_CLAIM: usize = 50;
 /// The claim routes.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(verify))
-        .routes(routes!(verify_batch))
+        .routes(routes!(verify).layer(allow(&[Role::Platform, Role::Authority])))
+        .routes(routes!(verify_batch).layer(allow(&[Role::Platform, Role::Authority])))
 }
 
 /// One seller's origin claim.
@@ -187,11 +188,10 @@ async fn verify_one(
     security(("bearer" = [])))]
 pub async fn verify(
     State(state): State<AppState>,
-    caller: Caller,
+    _caller: Caller,
     lang: Lang,
     ApiJson(request): ApiJson<ClaimRequest>,
 ) -> Result<Json<ClaimAnswer>, ApiError> {
-    caller.require(&[Role::Platform, Role::Authority])?;
     let input = request
         .into_input()
         .map_err(|problem| ApiError::invalid(vec![problem]))?;
@@ -211,11 +211,10 @@ pub async fn verify(
     security(("bearer" = [])))]
 pub async fn verify_batch(
     State(state): State<AppState>,
-    caller: Caller,
+    _caller: Caller,
     lang: Lang,
     body: Body,
 ) -> Result<Response, ApiError> {
-    caller.require(&[Role::Platform, Role::Authority])?;
     let lines = super::batch::read_lines(body).await?;
     let state = Arc::new(state);
     let answers = stream::iter(lines)

@@ -21,6 +21,13 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Caller, ApiError> {
         let state = <AppState as axum::extract::FromRef<S>>::from_ref(state);
+        // Two credentials are ambiguous: never pick one of them.
+        if parts.headers.get_all(AUTHORIZATION).iter().nth(1).is_some() {
+            return Err(ApiError::unauthorized().with_detail(Text::fixed(
+                "Send exactly one Authorization header.",
+                "Chỉ gửi đúng một tiêu đề Authorization.",
+            )));
+        }
         let secret = parts
             .headers
             .get(AUTHORIZATION)
@@ -36,8 +43,25 @@ where
             .authenticate(secret)
             .ok_or_else(ApiError::unauthorized)?;
         tracing::Span::current().record("caller", caller.name.as_str());
+        // The route's roles are checked here, before anything reads the path, the query or
+        // the body: a caller of the wrong role learns nothing about what the route accepts.
+        // A route without `allow` admits admin only.
+        let allowed = parts
+            .extensions
+            .get::<Allowed>()
+            .map_or(&[][..], |allowed| allowed.0);
+        caller.require(allowed)?;
         Ok(caller)
     }
+}
+
+/// The roles a route admits (admin always does), attached to the route with [`allow`].
+#[derive(Debug, Clone, Copy)]
+pub struct Allowed(pub &'static [Role]);
+
+/// The layer that admits `roles` on a route: `routes!(handler).layer(allow(&[Role::…]))`.
+pub fn allow(roles: &'static [Role]) -> axum::Extension<Allowed> {
+    axum::Extension(Allowed(roles))
 }
 
 impl Caller {

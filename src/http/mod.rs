@@ -1,7 +1,9 @@
 //! The HTTP layer: routers by resource, extractors, problem+json errors, metrics.
 //!
-//! Handlers stay thin: parse, authorise, call the domain or the store, map errors. They never
-//! decide rules themselves.
+//! Handlers stay thin: parse, call the domain or the store, map errors. They never decide
+//! rules themselves. Authorisation comes first, before the handler: each route declares the
+//! roles it admits with [`extract::allow`], and the [`crate::auth::Caller`] extractor checks
+//! them as it authenticates, before any path, query or body is read.
 
 pub mod audit;
 pub mod batch;

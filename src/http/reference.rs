@@ -6,8 +6,10 @@ use axum::Json;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
+use super::extract::allow;
 use super::problem::{ApiError, Problem, Text};
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
@@ -18,7 +20,7 @@ use crate::reference::ReferenceKind;
 
 /// The reference-data routes.
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(put_reference))
+    OpenApiRouter::new().routes(routes!(put_reference).layer(allow(&[Role::Steward])))
 }
 
 /// Which reference data a load replaces.
@@ -83,7 +85,6 @@ pub async fn put_reference(
     path: Result<Path<KindPath>, axum::extract::rejection::PathRejection>,
     body: Body,
 ) -> Result<Json<ImportReport>, ApiError> {
-    caller.require(&[Role::Steward])?;
     let Ok(Path(KindPath { kind })) = path else {
         return Err(ApiError::not_found().with_detail(Text::fixed(
             "Reference data kinds are products, recalls, taxpayers, invoices, platforms and shared-infrastructure.",

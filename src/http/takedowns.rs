@@ -12,9 +12,10 @@ use futures::{stream, StreamExt};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
-use super::extract::{ApiJson, ApiQuery};
+use super::extract::{allow, ApiJson, ApiQuery};
 use super::problem::{ApiError, FieldProblem, Problem, Text};
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
@@ -36,11 +37,11 @@ const BATCH_CONCURRENCY: usize = 32;
 /// The takedown routes.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(submit, list))
-        .routes(routes!(submit_batch))
-        .routes(routes!(get_one))
-        .routes(routes!(withdraw))
-        .routes(routes!(confirm))
+        .routes(routes!(submit, list).layer(allow(&[Role::Authority])))
+        .routes(routes!(submit_batch).layer(allow(&[Role::Authority])))
+        .routes(routes!(get_one).layer(allow(&[Role::Authority])))
+        .routes(routes!(withdraw).layer(allow(&[Role::Authority])))
+        .routes(routes!(confirm).layer(allow(&[Role::Authority])))
 }
 
 impl From<FieldError> for FieldProblem {
@@ -137,7 +138,6 @@ pub async fn submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    caller.require(&[Role::Authority])?;
     let key = idempotency_key(&headers)?;
     let (value, input) = parse_body(&body)?;
     let idem = key.map(|k| workflow::idempotency(&caller, &k, &value));
@@ -193,7 +193,6 @@ pub async fn submit_batch(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    caller.require(&[Role::Authority])?;
     let key = idempotency_key(&headers)?;
     let lines = super::batch::read_lines(body).await?;
     let shared = Arc::new((state, caller, key));
@@ -351,7 +350,6 @@ pub async fn list(
     caller: Caller,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<TakedownPage>, ApiError> {
-    caller.require(&[Role::Authority])?;
     let limit = paging(query.limit, query.cursor.as_deref())?;
     let wanted_state = match query.state.as_deref() {
         None => None,
@@ -429,7 +427,6 @@ pub async fn get_one(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Takedown>, ApiError> {
-    caller.require(&[Role::Authority])?;
     if !is_id(&id) {
         return Err(ApiError::not_found());
     }
@@ -467,7 +464,6 @@ pub async fn withdraw(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<WithdrawInput>,
 ) -> Result<Json<Takedown>, ApiError> {
-    caller.require(&[Role::Authority])?;
     if !is_id(&id) {
         return Err(ApiError::not_found());
     }
@@ -504,7 +500,6 @@ pub async fn confirm(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<workflow::ConfirmInput>,
 ) -> Result<Json<Takedown>, ApiError> {
-    caller.require(&[Role::Authority])?;
     if !is_id(&id) {
         return Err(ApiError::not_found());
     }

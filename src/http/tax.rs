@@ -5,9 +5,10 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
-use super::extract::ApiJson;
+use super::extract::{allow, ApiJson};
 use super::problem::{ApiError, Problem};
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
@@ -27,8 +28,8 @@ const MAX_TAX_CODE_INPUT: usize = 64;
 /// The tax-code and invoice routes.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(tax_code))
-        .routes(routes!(check_invoice))
+        .routes(routes!(tax_code).layer(allow(&[Role::Platform, Role::Authority])))
+        .routes(routes!(check_invoice).layer(allow(&[Role::Platform, Role::Authority])))
 }
 
 /// A tax-code check.
@@ -71,11 +72,10 @@ pub struct ValueError {
     security(("bearer" = [])))]
 pub async fn tax_code(
     State(state): State<AppState>,
-    caller: Caller,
+    _caller: Caller,
     lang: Lang,
     Path(code): Path<String>,
 ) -> Result<Json<TaxCodeAnswer>, ApiError> {
-    caller.require(&[Role::Platform, Role::Authority])?;
     let input: String = code.chars().take(MAX_TAX_CODE_INPUT).collect();
     let answer = match TaxCode::parse(&input) {
         Ok(parsed) => {
@@ -158,11 +158,10 @@ impl FindingAnswer {
     security(("bearer" = [])))]
 pub async fn check_invoice(
     State(state): State<AppState>,
-    caller: Caller,
+    _caller: Caller,
     lang: Lang,
     ApiJson(input): ApiJson<InvoiceRefInput>,
 ) -> Result<Json<InvoiceCheckAnswer>, ApiError> {
-    caller.require(&[Role::Platform, Role::Authority])?;
     let mut errors = Vec::new();
     let gtin = match input
         .gtin

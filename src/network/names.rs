@@ -311,10 +311,18 @@ impl Target {
             if !valid_scheme {
                 return Err(NameError::InvalidTarget);
             }
+            if is_special_scheme(scheme) {
+                return parse_special_url(input);
+            }
             return parse_authority(authority_of(rest));
         }
-        if let Some((left, right)) = input.split_once('/') {
-            let looks_like_cidr = !right.is_empty() && right.bytes().all(|b| b.is_ascii_digit());
+        if let Some((left, right)) = input.split_once(['/', '\\']) {
+            // After an address, anything that could be meant as a prefix length is read as
+            // one, so `203.0.113.0/-1` is an invalid block, never the single address.
+            let looks_like_cidr = !right.is_empty()
+                && right
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b == b'-' || b == b'+');
             let left_bare = left.strip_prefix('[').and_then(|l| l.strip_suffix(']'));
             if looks_like_cidr && left_bare.unwrap_or(left).parse::<IpAddr>().is_ok() {
                 return Cidr::parse(input).map(Target::Cidr);
@@ -324,13 +332,70 @@ impl Target {
         if let Ok(ip) = input.parse::<IpAddr>() {
             return Ok(Target::Ip { ip, port: None });
         }
-        parse_authority(input)
+        // As a browser reads `http://` + input: the host ends at `?` or `#` too.
+        parse_authority(authority_of(input))
     }
 }
 
-/// The authority part of what follows `scheme://`: up to the first `/`, `?` or `#`.
+/// The WHATWG URL Standard's special schemes, whose URLs browsers parse with `\` as `/`.
+fn is_special_scheme(scheme: &str) -> bool {
+    ["http", "https", "ws", "wss", "ftp"]
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case(scheme))
+}
+
+/// Parses a URL of a special scheme exactly as a browser does (the `url` crate follows the
+/// WHATWG URL Standard): `https://shop.vn\@other.com/` goes to `shop.vn`, so that is the
+/// host taken, never `other.com`.
+fn parse_special_url(input: &str) -> Result<Target, NameError> {
+    let url = url::Url::parse(input).map_err(|error| match error {
+        url::ParseError::InvalidPort => NameError::InvalidPort,
+        _ => NameError::InvalidTarget,
+    })?;
+    let port = url.port();
+    if port == Some(0) {
+        return Err(NameError::InvalidPort);
+    }
+    match url.host() {
+        Some(url::Host::Domain(name)) => Ok(Target::Domain {
+            name: DomainName::parse(name)?,
+            port,
+        }),
+        Some(url::Host::Ipv4(ip)) => Ok(Target::Ip {
+            ip: IpAddr::V4(ip),
+            port,
+        }),
+        Some(url::Host::Ipv6(ip)) => Ok(Target::Ip {
+            ip: IpAddr::V6(ip),
+            port,
+        }),
+        None => Err(NameError::InvalidTarget),
+    }
+}
+
+/// The path of a URL target (`/fake-shop-99`) as a browser reads it; empty for a bare
+/// domain or address.
+pub fn url_path(input: &str) -> String {
+    let input = input.trim();
+    if let Some((scheme, _)) = input.split_once("://") {
+        if is_special_scheme(scheme) {
+            return url::Url::parse(input)
+                .map(|url| url.path().to_owned())
+                .unwrap_or_default();
+        }
+    }
+    let rest = input.split_once("://").map_or(input, |(_, rest)| rest);
+    let Some(start) = rest.find(['/', '\\']) else {
+        return String::new();
+    };
+    let path = &rest[start..];
+    let end = path.find(['?', '#']).unwrap_or(path.len());
+    path[..end].replace('\\', "/")
+}
+
+/// The authority part of what follows `scheme://`: up to the first `/`, `\`, `?` or `#`.
 fn authority_of(rest: &str) -> &str {
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let end = rest.find(['/', '\\', '?', '#']).unwrap_or(rest.len());
     &rest[..end]
 }
 

@@ -19,6 +19,7 @@ use utoipa::ToSchema;
 use super::request::{TakedownRequest, TargetType};
 use super::Channel;
 use crate::network::cidr::Cidr;
+use crate::network::names::url_path;
 use crate::reference::platform::{Platform, SharedInfrastructure};
 
 /// Seconds in a day, for the repeat-offender windows.
@@ -198,21 +199,6 @@ pub enum Destination {
     Channel(Channel),
 }
 
-/// The path of a URL target (`/fake-shop-99`), empty for a bare domain or address.
-pub fn target_path(target: &str) -> &str {
-    let target = target.trim();
-    let rest = match target.split_once("://") {
-        Some((_, rest)) => rest,
-        None => target,
-    };
-    let Some(start) = rest.find('/') else {
-        return "";
-    };
-    let path = &rest[start..];
-    let end = path.find(['?', '#']).unwrap_or(path.len());
-    &path[..end]
-}
-
 /// The channel that enforces a request on its own: a `.vn` domain the registry, anything
 /// else the operators.
 pub fn own_channel(request: &TakedownRequest) -> Channel {
@@ -244,8 +230,8 @@ pub fn destination(
             if let Some((platform, domain)) =
                 platform.and_then(|p| p.domain_of(host).map(|d| (p, d)))
             {
-                let path = target_path(&request.target);
-                let account = platform.account(path);
+                let path = url_path(&request.target);
+                let account = platform.account(&path);
                 let root = host == domain || host.strip_prefix("www.") == Some(domain);
                 let bare = path.trim_matches('/').is_empty();
                 if root && bare {
@@ -444,14 +430,16 @@ mod tests {
     }
 
     #[test]
-    fn paths_are_read_from_urls_only() {
+    fn paths_are_read_as_a_browser_reads_them() {
         assert_eq!(
-            target_path("https://shopee.vn/fake-shop-99?x=1"),
+            url_path("https://shopee.vn/fake-shop-99?x=1"),
             "/fake-shop-99"
         );
-        assert_eq!(target_path("shopee.vn/a/b#c"), "/a/b");
-        assert_eq!(target_path("shopee.vn"), "");
-        assert_eq!(target_path("https://shopee.vn"), "");
+        assert_eq!(url_path("HTTPS://shopee.vn\\fake-shop-99"), "/fake-shop-99");
+        assert_eq!(url_path("shopee.vn/a/b#c"), "/a/b");
+        assert_eq!(url_path("shopee.vn\\a"), "/a");
+        assert_eq!(url_path("shopee.vn"), "");
+        assert_eq!(url_path("https://shopee.vn"), "/");
     }
 
     #[test]
