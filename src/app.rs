@@ -189,11 +189,13 @@ pub fn router(state: AppState) -> Router {
     with_middleware(routes, body_limit)
 }
 
-/// Wraps `routes` in the service's middleware: request ids, tracing, problem+json rendering,
+/// Wraps `routes` in the service's middleware: request ids (a client's own only when it is
+/// short and plain), tracing, problem+json rendering,
 /// metrics, panic catching and the body limit (outermost first).
 pub fn with_middleware(routes: Router, body_limit: usize) -> Router {
     let request_id = HeaderName::from_static(http::REQUEST_ID);
     let middleware = ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(http::untrusted_request_id))
         .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
         .layer(PropagateRequestIdLayer::new(request_id))
         .layer(

@@ -179,3 +179,32 @@ async fn the_keys_file_is_reread_when_it_changes() {
         "a key removed from the file stops working"
     );
 }
+
+#[tokio::test]
+async fn only_a_short_plain_request_id_is_echoed() {
+    let app = TestApp::spawn().await;
+    let plain = "3f2a9c1e-77b4-4d2e-9d53-0c1a2b3c4d5e";
+    let echoed = app
+        .request(Method::GET, "/healthz")
+        .header("x-request-id", plain)
+        .send()
+        .await;
+    assert_eq!(echoed.header("x-request-id"), Some(plain));
+    let long = "a".repeat(3000);
+    for hostile in [long.as_str(), "abc def\"<script>", "id;drop=1", "a,b"] {
+        let answer = app
+            .request(Method::GET, "/healthz")
+            .header("x-request-id", hostile)
+            .send()
+            .await;
+        let id = answer
+            .header("x-request-id")
+            .expect("a fresh id")
+            .to_owned();
+        assert_ne!(id, hostile);
+        assert!(
+            originguard::http::is_plain_request_id(id.as_bytes()) && id.len() == 36,
+            "{id}"
+        );
+    }
+}

@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -22,6 +23,9 @@ impl Service {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            // A group of its own, as a shell gives a foreground job, so that a Ctrl-C can be
+            // sent the way a terminal sends it: to the whole group.
+            .process_group(0)
             .spawn()
             .expect("service starts");
         Service {
@@ -47,6 +51,11 @@ impl Service {
 
     fn signal(&self, signal: i32) {
         unsafe { libc::kill(self.child.id() as i32, signal) };
+    }
+
+    /// Signals the service's whole process group, as a terminal's Ctrl-C does.
+    fn signal_group(&self, signal: i32) {
+        unsafe { libc::kill(-(self.child.id() as i32), signal) };
     }
 
     fn wait_exit(&mut self) -> std::process::ExitStatus {
@@ -190,6 +199,26 @@ fn managed_redis_stops_on_ctrl_c_and_when_the_service_is_killed() {
     assert!(
         wait_no_redis(&socket),
         "no orphan redis-server even after SIGKILL of the service"
+    );
+}
+
+#[test]
+fn a_ctrl_c_reaches_the_service_which_then_stops_its_redis() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut service = Service::start(dir.path());
+    service.wait_ready();
+    let socket = service.socket();
+    service.signal_group(libc::SIGINT);
+    assert!(service.wait_exit().success());
+    assert!(wait_no_redis(&socket), "no orphan redis-server");
+    let log = std::fs::read_to_string(dir.path().join("data/redis/redis.log")).unwrap();
+    assert!(
+        !log.contains("SIGINT"),
+        "the terminal's SIGINT reached Redis directly:\n{log}"
+    );
+    assert!(
+        log.contains("SIGTERM"),
+        "the service did not stop Redis itself:\n{log}"
     );
 }
 

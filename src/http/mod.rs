@@ -32,6 +32,38 @@ pub use problem::{ApiError, FieldProblem, Text};
 /// The request id header, set on every request and answer.
 pub const REQUEST_ID: &str = "x-request-id";
 
+/// Longest `x-request-id` taken from a client.
+pub const MAX_REQUEST_ID: usize = 128;
+
+/// Whether a client's request id may be echoed and logged: 1 to [`MAX_REQUEST_ID`] of
+/// `A-Z a-z 0-9 - _ . :` (UUIDs, trace ids). Anything else is replaced by a fresh id.
+pub fn is_plain_request_id(value: &[u8]) -> bool {
+    (1..=MAX_REQUEST_ID).contains(&value.len())
+        && value
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(b))
+}
+
+/// Middleware: drops a client's `x-request-id` that is too long or holds other characters
+/// (and every one when several are sent), so that a fresh id is made in its place; an id is
+/// echoed in answers and written to logs, and must not carry markup or forge log fields.
+pub async fn untrusted_request_id(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let headers = request.headers_mut();
+    let mut values = headers.get_all(REQUEST_ID).iter();
+    let plain = match (values.next(), values.next()) {
+        (Some(value), None) => is_plain_request_id(value.as_bytes()),
+        (None, _) => true,
+        (Some(_), Some(_)) => false,
+    };
+    if !plain {
+        headers.remove(REQUEST_ID);
+    }
+    next.run(request).await
+}
+
 /// Fallback for unknown paths.
 pub async fn not_found() -> ApiError {
     ApiError::not_found()

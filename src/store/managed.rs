@@ -88,7 +88,10 @@ impl ManagedRedis {
             .args(["--daemonize", "no"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::piped());
+            .stderr(Stdio::piped())
+            // Its own process group: a Ctrl-C in the terminal reaches the service only, and
+            // the service decides when Redis stops (after in-flight requests are done).
+            .process_group(0);
         // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
         unsafe {
             command.pre_exec(|| {
