@@ -9,6 +9,7 @@ pub mod auth;
 pub mod config;
 pub mod http;
 pub mod i18n;
+pub mod logging;
 pub mod ndjson;
 pub mod network;
 pub mod origin;

@@ -11,11 +11,13 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> std::process::ExitCode {
     let cli = originguard::config::Cli::parse();
     originguard::run::init_tracing(cli.log_format);
-    match originguard::run::run(cli).await {
+    let code = match originguard::run::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("originguard: {error:#}");
+            originguard::logging::write(format!("originguard: {error:#}\n").as_bytes());
             std::process::ExitCode::FAILURE
         }
-    }
+    };
+    originguard::logging::flush(std::time::Duration::from_secs(2));
+    code
 }

@@ -41,19 +41,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// Sets up logging: `RUST_LOG` filters (default `info`), plain or JSON lines on stderr.
+/// Sets up logging: `RUST_LOG` filters (default `info`), plain or JSON lines on stderr
+/// through [`crate::logging`]'s queue (a closed or stalled log reader never stops the
+/// service), colours only when stderr is a terminal.
 pub fn init_tracing(format: LogFormat) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_ansi(std::io::stderr().is_terminal())
+        .log_internal_errors(false)
+        .with_writer(crate::logging::QueuedStderr);
     let result = match format {
         LogFormat::Plain => builder.try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
     };
     if let Err(error) = result {
-        eprintln!("logging was already set up: {error}");
+        crate::logging::write(format!("logging was already set up: {error}\n").as_bytes());
     }
 }
 
@@ -92,15 +97,16 @@ pub fn open_keys(keys_file: Option<&Path>, data_dir: &Path) -> anyhow::Result<Ke
     if dev.fresh_secrets.is_empty() {
         tracing::warn!(path = %dev.path.display(), "DEVELOPMENT SETUP: using development keys (secrets were printed when the file was written; delete it for new ones). Set ORIGINGUARD_KEYS_FILE in production.");
     } else {
-        eprintln!(
-            "WARNING: development setup. No ORIGINGUARD_KEYS_FILE was given, so {} was written",
+        let mut banner = format!(
+            "WARNING: development setup. No ORIGINGUARD_KEYS_FILE was given, so {} was written\n\
+             with one key per role. These secrets are shown this once and never stored:\n",
             dev.path.display()
         );
-        eprintln!("with one key per role. These secrets are shown this once and never stored:");
         for (role, secret) in &dev.fresh_secrets {
-            eprintln!("  {:<10} {secret}", role.as_str());
+            banner.push_str(&format!("  {:<10} {secret}\n", role.as_str()));
         }
-        eprintln!("Do not use these keys in production.");
+        banner.push_str("Do not use these keys in production.\n");
+        crate::logging::write(banner.as_bytes());
     }
     Ok(KeyStore::load(&dev.path)?)
 }

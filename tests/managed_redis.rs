@@ -1,5 +1,6 @@
-//! `originguard serve` without REDIS_URL: it starts its own redis-server on a unix socket,
-//! and no redis-server outlives it, whichever way it stops.
+//! `originguard serve` as a process: without REDIS_URL it starts its own redis-server on a
+//! unix socket, and no redis-server outlives it, whichever way it stops; a Ctrl-C reaches the
+//! service, not its Redis; and a log reader that goes away or stops reading never stops it.
 
 mod common;
 
@@ -18,11 +19,22 @@ struct Service {
 
 impl Service {
     fn start(dir: &Path) -> Service {
+        Service::start_logging_to(dir, Stdio::null())
+    }
+
+    /// A service whose log (stderr) goes to a pipe the test holds.
+    fn start_piped(dir: &Path) -> (Service, std::process::ChildStderr) {
+        let mut service = Service::start_logging_to(dir, Stdio::piped());
+        let stderr = service.child.stderr.take().expect("stderr pipe");
+        (service, stderr)
+    }
+
+    fn start_logging_to(dir: &Path, stderr: Stdio) -> Service {
         let port = free_port();
         let child = serve_command(dir, port)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             // A group of its own, as a shell gives a foreground job, so that a Ctrl-C can be
             // sent the way a terminal sends it: to the whole group.
             .process_group(0)
@@ -220,6 +232,40 @@ fn a_ctrl_c_reaches_the_service_which_then_stops_its_redis() {
         log.contains("SIGTERM"),
         "the service did not stop Redis itself:\n{log}"
     );
+}
+
+#[test]
+fn a_closed_log_pipe_never_stops_the_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut service, log) = Service::start_piped(dir.path());
+    service.wait_ready();
+    // The log's reader goes away (`serve 2>&1 | tee log`, then tee is killed).
+    drop(log);
+    for _ in 0..50 {
+        assert_eq!(http_status(service.port, "/healthz"), Some(200));
+        assert_eq!(http_status(service.port, "/no-such-page"), Some(404));
+    }
+    service.signal(libc::SIGTERM);
+    assert!(service.wait_exit().success(), "SIGTERM still stops it");
+}
+
+#[test]
+fn a_log_reader_that_stops_reading_never_stops_the_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut service, log) = Service::start_piped(dir.path());
+    service.wait_ready();
+    // Nobody reads `log`: the pipe's buffer fills after a few hundred lines, and each request
+    // logs one. Every request is still answered.
+    for i in 0..3000 {
+        assert_eq!(
+            http_status(service.port, "/no-such-page"),
+            Some(404),
+            "request {i}"
+        );
+    }
+    service.signal(libc::SIGTERM);
+    assert!(service.wait_exit().success(), "SIGTERM still stops it");
+    drop(log);
 }
 
 #[test]
