@@ -183,6 +183,10 @@ pub fn router(state: AppState) -> Router {
     let body_limit = state.settings().body_limit;
     let (api_router, doc) = api().split_for_parts();
     let routes = api_router
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            http::unavailable_while_down,
+        ))
         .merge(SwaggerUi::new("/docs").url("/openapi.json", doc))
         .fallback(http::not_found)
         .with_state(state);

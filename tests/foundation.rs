@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use axum::routing::get;
 use common::{eventually, TestApp};
+use originguard::auth::Role;
 use reqwest::Method;
 
 #[tokio::test]
@@ -83,6 +84,38 @@ async fn readiness_fails_while_redis_is_down_and_recovers_when_it_is_back() {
     })
     .await;
     assert!(up, "readyz must recover once Redis is back");
+}
+
+#[tokio::test]
+async fn while_redis_is_known_down_api_requests_get_503_at_once_and_recover_after() {
+    let mut app = TestApp::spawn().await;
+    let path = "/v1/tax-codes/0100109106";
+    assert_eq!(app.get_as(Role::Platform, path).send().await.status, 200);
+    app.redis.kill();
+    // Once the watcher has seen Redis go, requests are refused before any Redis command:
+    // the fast answer says so and names when to come back.
+    let fast = eventually(Duration::from_secs(10), || async {
+        let answer = app.get_as(Role::Platform, path).send().await;
+        answer.status == 503 && answer.header("retry-after") == Some("1")
+    })
+    .await;
+    assert!(fast, "no fast 503 while Redis is down");
+    let answer = app.get_as(Role::Platform, path).send().await;
+    let problem = answer.assert_problem(503, "unavailable");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("unreachable")),
+        "{problem}"
+    );
+    assert_eq!(app.get("/healthz").send().await.status, 200);
+    assert_eq!(app.get("/metrics").send().await.status, 200);
+    app.redis.restart();
+    let back = eventually(Duration::from_secs(15), || async {
+        app.get_as(Role::Platform, path).send().await.status == 200
+    })
+    .await;
+    assert!(back, "requests are served again once Redis is back");
 }
 
 #[tokio::test]

@@ -64,6 +64,28 @@ pub async fn untrusted_request_id(
     next.run(request).await
 }
 
+/// Middleware: while Redis is known not to answer, an API request gets a 503 at once (with
+/// `Retry-After`) instead of waiting out the command timeout. Operations endpoints pass.
+pub async fn unavailable_while_down(
+    axum::extract::State(state): axum::extract::State<crate::app::AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if state.store().is_down() && request.uri().path().starts_with("/v1/") {
+        let mut response = ApiError::unavailable(Text::fixed(
+            "The data store is unreachable; try again in a moment.",
+            "Kho dữ liệu không truy cập được; hãy thử lại sau giây lát.",
+        ))
+        .into_response();
+        response.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static("1"),
+        );
+        return response;
+    }
+    next.run(request).await
+}
+
 /// Fallback for unknown paths.
 pub async fn not_found() -> ApiError {
     ApiError::not_found()

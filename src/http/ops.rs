@@ -57,16 +57,8 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiEr
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    match crate::store::queue::figures(state.store()).await {
-        Ok(figures) => super::metrics::record_queue(&figures),
-        Err(error) => tracing::warn!(%error, "cannot read the queue figures for /metrics"),
-    }
-    if let Err(error) = super::metrics::record_blocklist(state.store()).await {
-        tracing::warn!(%error, "cannot read the blocklist figures for /metrics");
-    }
-    match super::platform::figures(&state).await {
-        Ok(figures) => super::metrics::record_platforms(&figures),
-        Err(error) => tracing::warn!(%error, "cannot read the platform figures for /metrics"),
+    if !state.store().is_down() {
+        record_redis_figures(&state).await;
     }
     super::metrics::record_reference_cache(&state.store().reads().figures());
     (
@@ -76,4 +68,20 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         )],
         state.metrics().render(),
     )
+}
+
+/// The figures `/metrics` reads from Redis (skipped while Redis is known down, so that a
+/// scrape never waits on it).
+async fn record_redis_figures(state: &AppState) {
+    match crate::store::queue::figures(state.store()).await {
+        Ok(figures) => super::metrics::record_queue(&figures),
+        Err(error) => tracing::warn!(%error, "cannot read the queue figures for /metrics"),
+    }
+    if let Err(error) = super::metrics::record_blocklist(state.store()).await {
+        tracing::warn!(%error, "cannot read the blocklist figures for /metrics");
+    }
+    match super::platform::figures(state).await {
+        Ok(figures) => super::metrics::record_platforms(&figures),
+        Err(error) => tracing::warn!(%error, "cannot read the platform figures for /metrics"),
+    }
 }

@@ -10,6 +10,7 @@ pub mod blocklist;
 pub mod cache;
 pub mod change;
 pub mod claims;
+pub mod health;
 pub mod keys;
 pub mod managed;
 pub mod platforms;
@@ -50,6 +51,8 @@ pub struct Store {
     appender: change::Appender,
     /// Reference records held in memory under Redis's client-side tracking.
     reads: cache::ReadCache,
+    /// Whether Redis is known to be unreachable.
+    health: health::Health,
 }
 
 impl std::fmt::Debug for Store {
@@ -74,12 +77,20 @@ impl Store {
         let conn = ConnectionManager::new_with_config(client.clone(), config)
             .await
             .map_err(connect_error)?;
+        let health = health::Health::default();
+        health.watch(conn.clone());
         Ok(Store {
             reads: cache::ReadCache::new(&client, conn.clone()),
             conn,
             client,
             appender: change::Appender::default(),
+            health,
         })
+    }
+
+    /// Whether Redis is known not to answer now (see [`health`]).
+    pub fn is_down(&self) -> bool {
+        self.health.is_down()
     }
 
     /// The shared multiplexed connection.
