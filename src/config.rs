@@ -105,13 +105,13 @@ pub struct ServeArgs {
     #[arg(long, env = "ORIGINGUARD_NO_SAMPLE_DATA", default_value_t = false)]
     pub no_sample_data: bool,
     /// Redis and data directory.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Redis and data")]
     pub store: StoreArgs,
     /// DNS, TLS and address guard.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Resolution and the address guard")]
     pub network: NetworkArgs,
     /// Takedown workflow and workers.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Takedowns, workers and channels")]
     pub takedowns: TakedownArgs,
 }
 
@@ -126,13 +126,13 @@ impl ServeArgs {
 #[derive(Debug, Clone, Args)]
 pub struct WorkerArgs {
     /// Redis and data directory.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Redis and data")]
     pub store: StoreArgs,
     /// DNS, TLS and address guard.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Resolution and the address guard")]
     pub network: NetworkArgs,
     /// Takedown workflow and workers.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Takedowns, workers and channels")]
     pub takedowns: TakedownArgs,
 }
 
@@ -255,8 +255,8 @@ pub enum KeysCommand {
 /// `originguard keys new`.
 #[derive(Debug, Clone, Args)]
 pub struct NewKeyArgs {
-    /// Role of the key: platform, authority, registry, operator, steward or admin.
-    #[arg(long)]
+    /// Role of the key.
+    #[arg(long, value_parser = ["platform", "authority", "registry", "operator", "steward", "admin"])]
     pub role: String,
     /// Name shown in audit entries.
     #[arg(long)]

@@ -8,7 +8,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::{self, AppState, Settings};
-use crate::auth::{new_key_stanza, Caller, DevKeys, KeyStore};
+use crate::auth::{new_key_stanza, Caller, DevKeys, KeyStore, Role};
 use crate::config::{
     Cli, Command, ImportArgs, ImportKind, KeysCommand, LogFormat, NetworkArgs, NewKeyArgs,
     ServeArgs, StoreArgs, TakedownArgs, WorkerArgs,
@@ -30,7 +30,7 @@ use crate::worker::WorkerConfig;
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(args, cli.log_format).await,
         Command::Worker(args) => worker(args).await,
         Command::Import(args) => import_file(args).await,
         Command::Openapi => {
@@ -88,24 +88,52 @@ pub async fn open_store(
     }
 }
 
-/// Loads the keys file, or writes development keys under `data_dir` and prints them once.
-pub fn open_keys(keys_file: Option<&Path>, data_dir: &Path) -> anyhow::Result<KeyStore> {
+/// Loads the keys file, or writes development keys under `data_dir` and shows them once: as a
+/// block to paste into a shell (`export PLATFORM_KEY=…`, the rest `#` comments), or as one log
+/// event with the JSON log format.
+pub fn open_keys(
+    keys_file: Option<&Path>,
+    data_dir: &Path,
+    log_format: LogFormat,
+) -> anyhow::Result<KeyStore> {
     if let Some(path) = keys_file {
         return Ok(KeyStore::load(path)?);
     }
     let dev = DevKeys::ensure(data_dir)?;
     if dev.fresh_secrets.is_empty() {
         tracing::warn!(path = %dev.path.display(), "DEVELOPMENT SETUP: using development keys (secrets were printed when the file was written; delete it for new ones). Set ORIGINGUARD_KEYS_FILE in production.");
+    } else if log_format == LogFormat::Json {
+        let key = |role: Role| {
+            dev.fresh_secrets
+                .iter()
+                .find(|(r, _)| *r == role)
+                .map(|(_, secret)| secret.as_str())
+                .unwrap_or_default()
+        };
+        tracing::warn!(
+            keys_file = %dev.path.display(),
+            platform_key = key(Role::Platform),
+            authority_key = key(Role::Authority),
+            registry_key = key(Role::Registry),
+            operator_key = key(Role::Operator),
+            steward_key = key(Role::Steward),
+            admin_key = key(Role::Admin),
+            "DEVELOPMENT SETUP: development keys written, one per role; shown this once and never stored. Set ORIGINGUARD_KEYS_FILE in production."
+        );
     } else {
         let mut banner = format!(
-            "WARNING: development setup. No ORIGINGUARD_KEYS_FILE was given, so {} was written\n\
-             with one key per role. These secrets are shown this once and never stored:\n",
+            "# WARNING: development setup. No ORIGINGUARD_KEYS_FILE was given, so {} was\n\
+             # written with one key per role. The secrets are shown this once and never stored.\n\
+             # Paste these lines into your shell:\n",
             dev.path.display()
         );
         for (role, secret) in &dev.fresh_secrets {
-            banner.push_str(&format!("  {:<10} {secret}\n", role.as_str()));
+            banner.push_str(&format!(
+                "export {}_KEY={secret}\n",
+                role.as_str().to_ascii_uppercase()
+            ));
         }
-        banner.push_str("Do not use these keys in production.\n");
+        banner.push_str("# Do not use these keys in production.\n");
         crate::logging::write(banner.as_bytes());
     }
     Ok(KeyStore::load(&dev.path)?)
@@ -170,13 +198,13 @@ pub fn shutdown_signal() -> CancellationToken {
     token
 }
 
-async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+async fn serve(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
     let shutdown = shutdown_signal();
     let (store, mut managed) = open_store(&args.store, false).await?;
     if managed.is_some() && !args.no_sample_data {
         crate::reference::samples::load_once(&store).await?;
     }
-    let keys = open_keys(args.keys_file.as_deref(), &args.store.data_dir)?;
+    let keys = open_keys(args.keys_file.as_deref(), &args.store.data_dir, log_format)?;
     let watcher = tokio::spawn(keys.clone().watch());
     let network = network_context(&args.network)?;
     let state = AppState::new(
@@ -225,6 +253,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
     let shutdown = shutdown_signal();
     let (store, mut managed) = open_store(&args.store, true).await?;
+    if let Some(managed) = &managed {
+        tracing::warn!(
+            url = %managed.url(),
+            "no REDIS_URL and no running `originguard serve` in this data directory: this worker started a private Redis of its own, which no service writes to; set REDIS_URL to share one"
+        );
+    }
     store.ping().await.context("redis does not answer")?;
     let network = network_context(&args.network)?;
     let config = worker_config(&args.takedowns)?;
@@ -355,9 +389,11 @@ async fn import_file(args: ImportArgs) -> anyhow::Result<()> {
     audited?;
     println!("{}", serde_json::to_string_pretty(&report)?);
     if report.rejected_count > 0 {
-        eprintln!(
-            "{} lines accepted, {} rejected",
-            report.accepted, report.rejected_count
+        // The good lines are stored; the exit status tells a script that some were not.
+        anyhow::bail!(
+            "{} lines accepted, {} rejected (see the report above)",
+            report.accepted,
+            report.rejected_count
         );
     }
     Ok(())

@@ -35,11 +35,13 @@ fn import_loads_good_lines_and_reports_bad_ones() {
         .env("REDIS_URL", redis.url())
         .output()
         .unwrap();
+    // Some lines were rejected: the exit status says so, and the good line is stored anyway.
     assert!(
-        output.status.success(),
+        !output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("1 lines accepted, 1 rejected"));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["accepted"], 1);
     assert_eq!(report["rejected"][0]["line"], 3);
@@ -50,6 +52,43 @@ fn import_loads_good_lines_and_reports_bad_ones() {
         .unwrap();
     let stored: serde_json::Value = serde_json::from_str(&stored.expect("stored")).unwrap();
     assert_eq!(stored["country_of_origin"], "DE");
+}
+
+#[test]
+fn an_import_without_rejections_exits_zero() {
+    let redis = TestRedis::start();
+    let output = originguard()
+        .args(["import", "platforms", "fixtures/reference/platforms.ndjson"])
+        .env("REDIS_URL", redis.url())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(report["accepted"].as_u64().unwrap() >= 10);
+}
+
+#[test]
+fn keys_new_lists_the_roles_it_takes() {
+    let output = originguard()
+        .args(["keys", "new", "--role", "boss", "--name", "x"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for role in [
+        "platform",
+        "authority",
+        "registry",
+        "operator",
+        "steward",
+        "admin",
+    ] {
+        assert!(stderr.contains(role), "{stderr}");
+    }
 }
 
 #[test]
@@ -106,11 +145,8 @@ fn keys_new_prints_a_secret_and_a_stanza_that_loads() {
         .output()
         .unwrap();
     assert!(!refused.status.success(), "operator keys need --operator");
-    let unknown = originguard()
-        .args(["keys", "new", "--role", "boss", "--name", "x"])
-        .output()
-        .unwrap();
-    assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown role"));
+    // An unknown role is refused with the list of roles: see
+    // `keys_new_lists_the_roles_it_takes`.
 }
 
 #[test]
@@ -170,4 +206,70 @@ fn the_dev_service_loads_the_sample_data_on_first_start() {
         serde_json::from_str(&loaded.expect("sample product loaded")).unwrap();
     assert_eq!(product["country_of_origin"], "VN");
     assert_eq!(product["lots"][1]["recalled"], true);
+}
+
+#[test]
+fn the_dev_keys_are_printed_once_as_lines_to_paste_into_a_shell() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = originguard()
+        .arg("serve")
+        .env_remove("REDIS_URL")
+        .env_remove("ORIGINGUARD_KEYS_FILE")
+        .env("ORIGINGUARD_NO_SAMPLE_DATA", "true")
+        .env("ORIGINGUARD_LISTEN", format!("127.0.0.1:{port}"))
+        .current_dir(dir.path())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut exports = Vec::new();
+    let mut banner = Vec::new();
+    for line in BufReader::new(stderr).lines() {
+        let line = line.unwrap();
+        if let Some(export) = line.strip_prefix("export ") {
+            exports.push(export.to_owned());
+            banner.push(line);
+        } else if line.starts_with('#') {
+            let last = line.contains("Do not use these keys in production");
+            banner.push(line);
+            if last {
+                break;
+            }
+        }
+    }
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let _ = child.wait();
+    let names: Vec<&str> = exports
+        .iter()
+        .filter_map(|e| e.split_once('=').map(|(name, _)| name))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "PLATFORM_KEY",
+            "AUTHORITY_KEY",
+            "REGISTRY_KEY",
+            "OPERATOR_KEY",
+            "STEWARD_KEY",
+            "ADMIN_KEY"
+        ]
+    );
+    // Every printed secret is a key of the file written, and the block is valid shell.
+    let keys_file = std::fs::read_to_string(dir.path().join("data/dev-keys.toml")).unwrap();
+    for export in &exports {
+        let (_, secret) = export.split_once('=').unwrap();
+        let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(secret.as_bytes()));
+        assert!(keys_file.contains(&digest), "{export}");
+    }
+    let script = format!("{}\necho \"$ADMIN_KEY\"", banner.join("\n"));
+    let shell = Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(shell.status.success());
+    let admin = exports.last().unwrap().split_once('=').unwrap().1;
+    assert_eq!(String::from_utf8_lossy(&shell.stdout).trim(), admin);
 }

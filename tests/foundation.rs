@@ -250,3 +250,30 @@ fn tokio_stream_from<T: Send + 'static>(
 ) -> impl futures::Stream<Item = T> {
     futures::stream::poll_fn(move |cx| receiver.poll_recv(cx))
 }
+
+#[tokio::test]
+async fn every_metric_family_has_help_and_the_build_is_named() {
+    let app = TestApp::spawn().await;
+    app.get("/healthz").send().await;
+    let text = app.get("/metrics").send().await.text;
+    let families: std::collections::BTreeSet<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(families.len() >= 5, "{text}");
+    for family in families {
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(&format!("# HELP {family} "))),
+            "no HELP for {family}"
+        );
+    }
+    assert!(
+        text.contains(&format!(
+            "originguard_build_info{{version=\"{}\"}} 1",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{text}"
+    );
+}

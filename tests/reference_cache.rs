@@ -186,7 +186,7 @@ async fn checks_through_the_api_use_the_cache_and_metrics_show_it() {
     let body = json!({"code": format!("(01){GTIN}(10)LOT7")});
     let hits = |text: &str| -> Option<f64> {
         text.lines()
-            .find_map(|l| l.strip_prefix("originguard_reference_cache_hits "))
+            .find_map(|l| l.strip_prefix("originguard_reference_cache_hits_total "))
             .and_then(|v| v.trim().parse().ok())
     };
     let served_from_memory = eventually(Duration::from_secs(5), || async {

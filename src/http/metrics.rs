@@ -36,6 +36,7 @@ pub fn handle() -> PrometheusHandle {
                     if metrics::set_global_recorder(recorder).is_err() {
                         tracing::warn!("a metrics recorder was already installed");
                     }
+                    describe();
                     handle
                 }
                 Err(error) => {
@@ -45,6 +46,74 @@ pub fn handle() -> PrometheusHandle {
             }
         })
         .clone()
+}
+
+/// Gives every metric family its `# HELP` text, and sets `originguard_build_info`.
+fn describe() {
+    use metrics::{describe_counter, describe_gauge, describe_histogram, Unit};
+    describe_counter!(
+        REQUESTS_TOTAL,
+        "HTTP requests answered, by method, route template and status."
+    );
+    describe_histogram!(
+        REQUEST_DURATION,
+        Unit::Seconds,
+        "HTTP request latency, by method and route template."
+    );
+    describe_counter!(
+        crate::network::dns::QUERIES_TOTAL,
+        "DNS queries, by the path that settled them (direct UDP or hickory-resolver)."
+    );
+    describe_gauge!(
+        "originguard_build_info",
+        "Always 1; the labels name the running build."
+    );
+    describe_gauge!("originguard_queue_depth", "Entries in the intake stream.");
+    describe_gauge!(
+        "originguard_queue_pending",
+        "Intake entries delivered to a worker and not yet acknowledged."
+    );
+    describe_gauge!(
+        "originguard_dead_letters",
+        "Queue entries and webhook deliveries the workers gave up on."
+    );
+    describe_gauge!(
+        "originguard_webhook_due",
+        "Registry webhook deliveries waiting for their next attempt."
+    );
+    describe_gauge!(
+        "originguard_blocklist_version",
+        "The operators' blocklist's current version."
+    );
+    describe_gauge!(
+        "originguard_blocklist_entries",
+        "Active blocklist entries, by type (domain, ip, cidr)."
+    );
+    describe_gauge!(
+        "originguard_operator_lag_versions",
+        "Versions between the blocklist's and each operator's last acknowledgement."
+    );
+    describe_gauge!(
+        "originguard_platform_notices_overdue",
+        "Open platform notices past their due time, by platform."
+    );
+    describe_counter!(
+        "originguard_reference_cache_hits_total",
+        "Reference look-ups answered from memory since start."
+    );
+    describe_counter!(
+        "originguard_reference_cache_misses_total",
+        "Reference look-ups read from Redis since start."
+    );
+    describe_gauge!(
+        "originguard_reference_cache_entries",
+        "Reference answers held in memory."
+    );
+    describe_gauge!(
+        "originguard_reference_cache_tracking",
+        "1 while Redis's invalidation messages arrive, else 0."
+    );
+    metrics::gauge!("originguard_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
 }
 
 /// Middleware: counts each request and records its latency under its route template.
@@ -77,8 +146,8 @@ pub fn record_queue(figures: &crate::store::queue::QueueFigures) {
 /// Sets the reference cache gauges: look-ups answered from memory and from Redis since start,
 /// answers held, and whether Redis's invalidation messages are arriving (1) or not (0).
 pub fn record_reference_cache(figures: &crate::store::cache::CacheFigures) {
-    metrics::gauge!("originguard_reference_cache_hits").set(figures.hits as f64);
-    metrics::gauge!("originguard_reference_cache_misses").set(figures.misses as f64);
+    metrics::counter!("originguard_reference_cache_hits_total").absolute(figures.hits);
+    metrics::counter!("originguard_reference_cache_misses_total").absolute(figures.misses);
     metrics::gauge!("originguard_reference_cache_entries").set(figures.held as f64);
     metrics::gauge!("originguard_reference_cache_tracking")
         .set(f64::from(u8::from(figures.tracking)));
