@@ -91,6 +91,29 @@ async fn a_claim_backed_by_its_records_and_invoice_is_consistent() {
 }
 
 #[tokio::test]
+async fn a_c_invoice_quoted_without_the_tax_authority_code_still_proves_the_claim() {
+    let app = loaded_app().await;
+    let with_invoice = |invoice: Value| {
+        let code = "(01)08935049500018(10)LOT7(21)SN2";
+        claim("0101248141", code, "VN", "0300588569", json!([invoice]))
+    };
+    let mut without_code = invoice_123();
+    without_code["tax_authority_code"] = Value::Null;
+    let result = verify(&app, &with_invoice(without_code)).await;
+    assert_eq!(result["verdict"], "consistent", "{result}");
+    assert_eq!(codes(&result), Vec::<String>::new());
+
+    let mut wrong_code = invoice_123();
+    wrong_code["tax_authority_code"] = json!(TA_CODE.replace("00A1", "11A1"));
+    let result = verify(&app, &with_invoice(wrong_code)).await;
+    assert_eq!(
+        finding(&result, "invoice_authority_code_mismatch")["subject"],
+        "invoices[0]",
+        "a code that is given is compared with the record: {result}"
+    );
+}
+
+#[tokio::test]
 async fn contradictions_with_the_product_record_are_critical() {
     let app = loaded_app().await;
     let result = verify(
