@@ -166,12 +166,12 @@ fn unknown_ai_is_reported_and_reading_continues() {
     );
     assert!(check.gtin.is_some());
     // Unbracketed: an unknown predefined-length AI (14) is skipped by its length.
-    let check = gs1::parse("14271231010893504950001810L", YEAR);
+    let check = gs1::parse("]C114271231010893504950001810L", YEAR);
     assert_eq!(
         check.errors,
-        vec![Gs1Error::new(Gs1ErrorCode::UnknownAi, Some("14"), Some(0))]
+        vec![Gs1Error::new(Gs1ErrorCode::UnknownAi, Some("14"), Some(3))]
     );
-    assert_eq!(ais("14271231010893504950001810L"), ["01", "10"]);
+    assert_eq!(ais("]C114271231010893504950001810L"), ["01", "10"]);
     // The measure families only go up to 5 decimals and only exist as 4-digit AIs.
     assert_eq!(
         errors("(01)08935049500018(3106)000100")[0].0,
@@ -262,6 +262,50 @@ fn country_codes_must_be_iso_numeric() {
     assert_eq!(
         errors("(01)08935049500018(425)7041")[0].0,
         Gs1ErrorCode::BadLength
+    );
+}
+
+#[test]
+fn free_input_that_is_not_gs1_data_is_never_guessed_to_be_an_ai() {
+    for input in [
+        "400638133",
+        "4006381333931A",
+        "1727123",
+        "ABC",
+        "  4006381333  ",
+    ] {
+        let check = gs1::parse(input, YEAR);
+        assert_eq!(
+            check.errors,
+            vec![Gs1Error::new(
+                Gs1ErrorCode::NotGs1Data,
+                None,
+                Some(input.len() - input.trim_start().len())
+            )],
+            "{input:?}"
+        );
+        assert!(check.elements.is_empty(), "{input:?}");
+    }
+    // A bracket, a symbology identifier or a GS marks an element string; so does a start
+    // with a fixed-length key AI, as a keyboard-wedge scanner sends it.
+    assert_eq!(
+        gs1::parse("(400)638133", YEAR).value_of("400"),
+        Some("638133")
+    );
+    assert_eq!(
+        gs1::parse("]C1400638133", YEAR).value_of("400"),
+        Some("638133")
+    );
+    assert_eq!(
+        gs1::parse("\u{1d}400638133", YEAR).value_of("400"),
+        Some("638133")
+    );
+    assert!(gs1::parse("010893504950001810LOT7", YEAR).valid());
+    assert!(gs1::parse("00106141411234567897", YEAR).valid());
+    assert_eq!(
+        gs1::parse("4006381333931", YEAR).format,
+        gs1::Format::Gtin,
+        "13 digits are a bare GTIN"
     );
 }
 

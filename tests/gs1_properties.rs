@@ -1,5 +1,5 @@
 //! Property tests for the GS1 parsers: check digits, equivalence of the three written forms,
-//! and no panic on any input.
+//! what free input counts as GS1 data, and no panic on any input.
 
 use originguard::i18n::Lang;
 use originguard::origin::gs1::{self, check_digit, Gs1ErrorCode, Gtin};
@@ -74,6 +74,35 @@ proptest! {
             prop_assert!(check.valid(), "{}: {:?}", other, check.errors);
             prop_assert_eq!(&check.elements, &reference.elements);
             prop_assert_eq!(check.gtin, reference.gtin);
+        }
+    }
+
+    #[test]
+    fn unmarked_free_input_is_gs1_data_only_as_a_gtin_or_after_a_key_ai(
+        input in "[0-9]{1,30}|[0-9A-Za-z]{1,30}"
+    ) {
+        let check = gs1::parse(&input, YEAR);
+        let digits = input.bytes().all(|b| b.is_ascii_digit());
+        let not_gs1 = check.errors.iter().any(|e| e.code == Gs1ErrorCode::NotGs1Data);
+        if digits && matches!(input.len(), 8 | 12 | 13 | 14) {
+            prop_assert_eq!(check.format, gs1::Format::Gtin);
+            prop_assert!(!not_gs1);
+        } else if input.starts_with("00") || input.starts_with("01") {
+            prop_assert!(!not_gs1, "{}: {:?}", input, check.errors);
+        } else {
+            prop_assert!(!check.valid());
+            prop_assert_eq!(check.errors.len(), 1);
+            prop_assert!(not_gs1);
+            prop_assert!(check.elements.is_empty(), "never guessed to be an AI: {:?}", check.elements);
+        }
+    }
+
+    #[test]
+    fn a_mark_makes_free_input_an_element_string(body in "400[0-9A-Z]{1,20}") {
+        for marked in [format!("(400){}", &body[3..]), format!("]C1{body}"), format!("\u{1d}{body}")] {
+            let check = gs1::parse(&marked, YEAR);
+            prop_assert!(check.errors.iter().all(|e| e.code != Gs1ErrorCode::NotGs1Data));
+            prop_assert_eq!(check.value_of("400"), Some(&body[3..]));
         }
     }
 

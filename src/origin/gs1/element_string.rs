@@ -23,6 +23,22 @@ pub const GS: u8 = 0x1d;
 /// Symbology identifiers that announce GS1 data (without the leading `]`).
 pub const SYMBOLOGY_IDS: [&[u8; 2]; 5] = [b"C1", b"e0", b"d2", b"Q3", b"J1"];
 
+/// The AIs an unmarked element string may start with: the fixed-length keys a keyboard-wedge
+/// scanner sends after dropping the leading FNC1 (RULES.md).
+pub const UNMARKED_START_AIS: [&[u8; 2]; 2] = [b"00", b"01"];
+
+/// Whether free input (trimmed, not a bare GTIN nor a Digital Link) is to be read as an
+/// element string: it starts with a bracket or a symbology identifier, carries a GS
+/// character, or starts with AI 00 or 01. Anything else is not GS1 data.
+pub fn is_marked(input: &str) -> bool {
+    let bytes = input.as_bytes();
+    matches!(bytes.first(), Some(b'(' | b']'))
+        || bytes.contains(&GS)
+        || bytes
+            .get(..2)
+            .is_some_and(|start| UNMARKED_START_AIS.iter().any(|ai| ai.as_slice() == start))
+}
+
 /// Reads an element string (`input` has already been trimmed of surrounding white space).
 pub(crate) fn parse(collector: &mut Collector<'_>, input: &str) {
     let bytes = input.as_bytes();

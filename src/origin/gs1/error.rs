@@ -42,6 +42,10 @@ pub enum Gs1ErrorCode {
     Empty,
     /// A country code that is not a current ISO 3166-1 numeric code (AIs 421–426).
     BadCountryCode,
+    /// Free input that is not GS1 data: no brackets, symbology identifier or GS marks it as an
+    /// element string, it is not a bare GTIN (8, 12, 13 or 14 digits), and it does not start
+    /// with a fixed-length key AI (00 or 01). It is never guessed to be AI 400 or another AI.
+    NotGs1Data,
 }
 
 impl Gs1ErrorCode {
@@ -61,6 +65,7 @@ impl Gs1ErrorCode {
             Gs1ErrorCode::KeyQualifierOrder => "key_qualifier_order",
             Gs1ErrorCode::Empty => "empty",
             Gs1ErrorCode::BadCountryCode => "bad_country_code",
+            Gs1ErrorCode::NotGs1Data => "not_gs1_data",
         }
     }
 
@@ -105,6 +110,14 @@ impl Gs1ErrorCode {
             Gs1ErrorCode::BadCountryCode => lang.pick(
                 "Not an ISO 3166 numeric country code",
                 "Không phải mã quốc gia dạng số theo ISO 3166",
+            ),
+            Gs1ErrorCode::NotGs1Data => lang.pick(
+                "Not GS1 data: neither a GTIN of 8, 12, 13 or 14 digits, nor an element string \
+                 (brackets, a symbology identifier, a GS separator, or a start with AI 00 or 01), \
+                 nor a Digital Link URI",
+                "Không phải dữ liệu GS1: không phải GTIN 8, 12, 13 hoặc 14 chữ số, không phải chuỗi \
+                 phần tử (dấu ngoặc, mã nhận dạng mã vạch, ký tự phân cách GS, hoặc bắt đầu bằng \
+                 AI 00 hay 01), cũng không phải URI Digital Link",
             ),
         }
     }
@@ -237,6 +250,7 @@ mod tests {
             KeyQualifierOrder,
             Empty,
             BadCountryCode,
+            NotGs1Data,
         ];
         let mut seen = std::collections::HashSet::new();
         for code in all {
