@@ -43,7 +43,7 @@ fn bracketed_rules_example_is_valid_with_all_elements() {
         Some("08935049500018".to_owned())
     );
     assert_eq!(check.lot(), Some("LOT7"));
-    assert_eq!(check.elements[1].title, "USE BY OR EXPIRY");
+    assert_eq!(check.elements[1].title, "USE BY or EXPIRY");
     assert_eq!(
         check.expiry_date(YEAR).map(|d| d.to_string()),
         Some("2027-12-31".to_owned())
@@ -310,6 +310,79 @@ fn free_input_that_is_not_gs1_data_is_never_guessed_to_be_an_ai() {
 }
 
 #[test]
+fn the_dictionary_association_rules_apply() {
+    for (code, ai, rule) in [
+        ("(240)ABC", "240", Gs1ErrorCode::MissingRequiredAi),
+        ("(415)5412345000013", "415", Gs1ErrorCode::MissingRequiredAi),
+        (
+            "(01)08935049500018(255)4000001000005",
+            "01",
+            Gs1ErrorCode::ConflictingAi,
+        ),
+        (
+            "(01)08935049500018(3103)000100(3102)000200",
+            "3103",
+            Gs1ErrorCode::ConflictingAi,
+        ),
+    ] {
+        let check = gs1::parse(code, YEAR);
+        assert!(
+            check
+                .errors
+                .iter()
+                .any(|e| e.code == rule && e.ai.as_deref() == Some(ai)),
+            "{code}: {:?}",
+            check.errors
+        );
+    }
+    assert!(gs1::parse("(415)5412345000013(8020)REF-1", YEAR).valid());
+    assert!(gs1::parse("(01)08935049500018(240)ABC", YEAR).valid());
+}
+
+#[test]
+fn the_dictionary_linters_apply_through_the_parser() {
+    let code = |code: &str| errors(code).first().map(|e| e.0);
+    assert_eq!(
+        code("(8006)089350495000180201"),
+        Some(Gs1ErrorCode::InvalidValue),
+        "piece 2 of 1"
+    );
+    assert_eq!(
+        code("(8010)8935AB(8011)0123"),
+        Some(Gs1ErrorCode::BadCharacter),
+        "leading zero"
+    );
+    assert_eq!(
+        code("(415)5412345000013(8020)R(8007)GB83WEST12345698765432"),
+        Some(Gs1ErrorCode::CheckDigit)
+    );
+    assert!(gs1::parse(
+        "(415)5412345000013(8020)R(8007)GB82WEST12345698765432",
+        YEAR
+    )
+    .valid());
+    assert_eq!(
+        code("(401)ABCD-1"),
+        Some(Gs1ErrorCode::BadCharacter),
+        "company prefix first"
+    );
+    assert_eq!(
+        code("(01)08935049500018(8001)00001234567891"),
+        Some(Gs1ErrorCode::InvalidValue)
+    );
+    assert!(gs1::parse("(8013)1987654Ad4X4bL5ttr2310c2K", YEAR).valid());
+    assert_eq!(
+        code("(8013)1987654Ad4X4bL5ttr2310c2L"),
+        Some(Gs1ErrorCode::CheckDigit)
+    );
+    assert!(gs1::parse("(00)106141411234567897(8030)aGVsbG8", YEAR).valid());
+    assert!(gs1::parse("(8020)R-1(415)5412345000013(3922)1250", YEAR)
+        .errors
+        .iter()
+        .all(|e| e.code != Gs1ErrorCode::UnknownAi));
+}
+
+#[test]
 fn empty_input_is_its_own_error() {
     for input in ["", "   ", "\r\n"] {
         assert_eq!(
@@ -324,12 +397,12 @@ fn empty_input_is_its_own_error() {
 #[test]
 fn composite_keys_and_measures_are_read_generically() {
     let check = gs1::parse(
-        "(253)4000001000005ABC(8003)04000001000005X(3103)001250",
+        "(253)4000001000005ABC(8003)04000001000005X(01)08935049500018(3103)001250",
         YEAR,
     );
     assert!(check.valid(), "{:?}", check.errors);
     assert_eq!(check.value_of("3103"), Some("001250"));
-    assert_eq!(check.elements[2].title, "NET WEIGHT (kg)");
+    assert_eq!(check.elements[3].title, "NET WEIGHT (kg)");
     // Unbracketed: 3103 is predefined (6 digits), no separator needed after it.
     let check = gs1::parse("0108935049500018310300125010LOT", YEAR);
     assert!(check.valid(), "{:?}", check.errors);

@@ -1,5 +1,5 @@
 //! The result of reading one GS1 code ([`Check`]) and the rules that span several elements:
-//! duplicates, `requires` and `excludes` from the AI table.
+//! duplicates, and the Syntax Dictionary's `req` and `ex` rules from the AI table.
 //!
 //! The format parsers (`element_string.rs`, `digital_link.rs`, the bare-GTIN path in `mod.rs`)
 //! feed a [`Collector`]; only the collector turns byte offsets into the character positions
@@ -9,11 +9,12 @@ use chrono::NaiveDate;
 use compact_str::CompactString;
 use serde::Serialize;
 
-use super::ai_table::{self, AiDef, Rule};
+use super::ai_table::{self, AiDef, AiPattern};
 use super::date;
 use super::error::{Gs1Error, Gs1ErrorCode};
 use super::field::check_field;
 use super::keys::Gtin;
+use super::lint::Linter;
 use super::prefix::{self, PrefixInfo};
 use crate::origin::country::{self, Country};
 
@@ -103,11 +104,9 @@ impl Check {
     /// of the month. `None` when the AI is absent, not a date AI, or the date is invalid.
     pub fn date_of(&self, ai: &str, current_year: i32) -> Option<NaiveDate> {
         let def = ai_table::lookup(ai)?;
-        let day_zero = match def.parts {
-            [part] => match part.rule {
-                Rule::Date { day_zero } => day_zero,
-                _ => return None,
-            },
+        let day_zero = match def.parts.as_slice() {
+            [part] if part.linters.contains(&Linter::Yymmd0) => true,
+            [part] if part.linters.contains(&Linter::Yymmdd) => false,
             _ => return None,
         };
         let value = self.value_of(ai)?;
@@ -238,32 +237,45 @@ impl<'a> Collector<'a> {
     pub(crate) fn bare_element(&mut self, def: &'static AiDef, data: &[u8], gtin: Option<Gtin>) {
         self.gtin = gtin;
         self.elements.push(Element {
-            ai: CompactString::new(def.ai),
+            ai: CompactString::new(&def.ai),
             title: def.title,
             value: bytes_to_string(data),
         });
         self.places.push(self.base, def);
     }
 
-    fn has(&self, ai: &str) -> bool {
-        self.elements.iter().any(|element| same(&element.ai, ai))
+    /// Whether an element other than the one at `except` has an AI matching `pattern`.
+    fn has_other(&self, pattern: &AiPattern, except: usize) -> bool {
+        self.elements
+            .iter()
+            .enumerate()
+            .any(|(index, element)| index != except && pattern.matches(element.ai.as_bytes()))
     }
 
-    /// Applies the cross-element rules and builds the [`Check`].
+    /// Applies the cross-element rules and builds the [`Check`]: every `req` rule of an
+    /// element must be met by one of its alternatives (all of whose AIs are present), and no
+    /// other element may match one of its `ex` patterns.
     pub(crate) fn finish(mut self, format: Format) -> Check {
         let mut found = Vec::new();
         for (index, element) in self.elements.iter().enumerate() {
             let Some((place, def)) = self.places.get(index) else {
                 continue;
             };
-            let unmet = def
-                .requires
-                .iter()
-                .any(|group| !group.iter().any(|ai| self.has(ai)));
+            let unmet = def.requires.iter().any(|rule| {
+                !rule.iter().any(|alternative| {
+                    alternative
+                        .iter()
+                        .all(|pattern| self.has_other(pattern, index))
+                })
+            });
             if unmet {
                 found.push((Gs1ErrorCode::MissingRequiredAi, &element.ai, place));
             }
-            if def.excludes.iter().any(|ai| self.has(ai)) {
+            if def
+                .excludes
+                .iter()
+                .any(|pattern| self.has_other(pattern, index))
+            {
                 found.push((Gs1ErrorCode::ConflictingAi, &element.ai, place));
             }
         }

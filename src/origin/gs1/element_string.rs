@@ -89,11 +89,7 @@ fn unbracketed(collector: &mut Collector<'_>, bytes: &[u8], mut pos: usize) {
             pos = skip_unknown(collector, bytes, pos);
             continue;
         };
-        let ai = if def.decimal_family {
-            ai_text(bytes, pos, ai_len)
-        } else {
-            def.ai
-        };
+        let ai = def.ai.as_str();
         let data_start = pos + ai_len;
         let field_end = find_gs(bytes, data_start).unwrap_or(bytes.len());
         match def.predefined_len() {
@@ -167,13 +163,7 @@ fn bracketed(collector: &mut Collector<'_>, bytes: &[u8], mut pos: usize) {
         let data = bytes.get(data_start..data_end).unwrap_or_default();
         let digits = bytes.get(pos + 1..pos + 1 + ai_len).unwrap_or_default();
         match ai_table::lookup_bytes(digits) {
-            Some(def) if !def.decimal_family => {
-                collector.element(def, def.ai, data, pos + 1, data_start, true)
-            }
-            Some(def) => {
-                let ai = ai_text(bytes, pos + 1, ai_len);
-                collector.element(def, ai, data, pos + 1, data_start, true)
-            }
+            Some(def) => collector.element(def, &def.ai, data, pos + 1, data_start, true),
             None => {
                 let ai = ai_text(bytes, pos + 1, ai_len);
                 collector.error(Gs1ErrorCode::UnknownAi, Some(ai), pos + 1)

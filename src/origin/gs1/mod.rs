@@ -10,8 +10,8 @@
 //!   scanner that drops the leading FNC1 sends it. Anything else (`400638133`,
 //!   `4006381333931A`) is `not_gs1_data`: it is never guessed to be AI 400 or another AI.
 //!
-//! Rules are data (`ai_table.rs`, `prefix.rs`, `digital_link::DL_KEYS`) walked by one generic
-//! checker (`field.rs`). Everything here is pure: no I/O, no clock (except [`parse_today`], the
+//! Rules are data (the GS1 Barcode Syntax Dictionary behind `ai_table.rs`, with its linters in
+//! `lint.rs`; `prefix.rs`) walked by one generic checker (`field.rs`). Everything here is pure: no I/O, no clock (except [`parse_today`], the
 //! one convenience that reads today's year), no panics on any input, and input longer than
 //! [`MAX_CODE_LEN`] characters is refused before it is read.
 
@@ -19,11 +19,13 @@ pub mod ai_table;
 pub mod check;
 pub mod check_digit;
 pub mod date;
+pub mod dictionary;
 pub mod digital_link;
 pub mod element_string;
 pub mod error;
 pub mod field;
 pub mod keys;
+pub mod lint;
 pub mod prefix;
 
 pub use check::{Check, Element, Format};
