@@ -52,10 +52,30 @@ pub struct Component {
 }
 
 /// An AI or an AI pattern in a `req`/`ex` rule: `01`, `31nn`, `392n` (`n` is any digit).
+///
+/// Matching compares [`ai_key`]s under a mask, one integer operation per AI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AiPattern {
     digits: [u8; 4],
     len: u8,
+    value: u32,
+    mask: u32,
+}
+
+/// An AI of 2–4 digits as one integer: its length, then one nibble a digit (`None` for
+/// anything else). AIs with the same key are the same AI.
+pub fn ai_key(ai: &[u8]) -> Option<u32> {
+    if !(2..=4).contains(&ai.len()) {
+        return None;
+    }
+    let mut key = u32::try_from(ai.len()).ok()? << 16;
+    for (index, &byte) in ai.iter().enumerate() {
+        if !byte.is_ascii_digit() {
+            return None;
+        }
+        key |= u32::from(byte - b'0') << (12 - 4 * index);
+    }
+    Some(key)
 }
 
 impl AiPattern {
@@ -70,20 +90,33 @@ impl AiPattern {
         }
         let mut digits = [0u8; 4];
         digits.get_mut(..bytes.len())?.copy_from_slice(bytes);
+        let concrete: Vec<u8> = bytes
+            .iter()
+            .map(|&b| if b == b'n' { b'0' } else { b })
+            .collect();
+        let mut mask = 0xF_0000u32;
+        for (index, &byte) in bytes.iter().enumerate() {
+            if byte != b'n' {
+                mask |= 0xF << (12 - 4 * index);
+            }
+        }
         Some(AiPattern {
             digits,
             len: u8::try_from(bytes.len()).ok()?,
+            value: ai_key(&concrete)? & mask,
+            mask,
         })
     }
 
     /// Whether the AI `ai` (its digits) matches.
     pub fn matches(&self, ai: &[u8]) -> bool {
-        ai.len() == usize::from(self.len)
-            && self
-                .digits
-                .iter()
-                .zip(ai)
-                .all(|(&p, &a)| p == a || (p == b'n' && a.is_ascii_digit()))
+        ai_key(ai).is_some_and(|key| self.matches_key(key))
+    }
+
+    /// Whether the AI with this [`ai_key`] matches.
+    #[inline]
+    pub fn matches_key(&self, key: u32) -> bool {
+        key & self.mask == self.value
     }
 
     /// The pattern as written.
@@ -114,6 +147,7 @@ pub struct AiDef {
     /// `dlpkey`: a Digital Link primary key, with its qualifier sequences (each an ordered
     /// list of AIs of which any subset may follow the key, in that order).
     pub dl_key: Option<Vec<Vec<String>>>,
+    key: u32,
     min_len: usize,
     max_len: usize,
 }
@@ -138,6 +172,7 @@ impl AiDef {
             .sum();
         let max_len = parts.iter().map(|part| part.max).sum();
         AiDef {
+            key: ai_key(ai.as_bytes()).unwrap_or(0),
             ai,
             title,
             parts,
@@ -149,6 +184,11 @@ impl AiDef {
             min_len,
             max_len,
         }
+    }
+
+    /// The AI as one integer ([`ai_key`]), for pattern matching.
+    pub fn key(&self) -> u32 {
+        self.key
     }
 
     /// Minimum data length.
@@ -281,6 +321,7 @@ impl AiTable {
     }
 
     /// Finds the AI at the start of `data`: the definition and the AI's length in digits.
+    #[inline]
     pub fn match_prefix(&self, data: &[u8]) -> Option<(&AiDef, usize)> {
         let digit = |at: usize| {
             data.get(at)
@@ -326,11 +367,13 @@ pub fn all() -> &'static [AiDef] {
 }
 
 /// Looks up an AI given as its exact digits (`"01"`, `"3103"`).
+#[inline]
 pub fn lookup(ai: &str) -> Option<&'static AiDef> {
     lookup_bytes(ai.as_bytes())
 }
 
 /// [`lookup`] on bytes.
+#[inline]
 pub fn lookup_bytes(ai: &[u8]) -> Option<&'static AiDef> {
     match_prefix(ai)
         .filter(|&(_, len)| len == ai.len())
@@ -339,6 +382,7 @@ pub fn lookup_bytes(ai: &[u8]) -> Option<&'static AiDef> {
 
 /// Finds the AI at the start of `data` (AIs are prefix-free): the definition and the AI's
 /// length in digits.
+#[inline]
 pub fn match_prefix(data: &[u8]) -> Option<(&'static AiDef, usize)> {
     TABLE.match_prefix(data)
 }
@@ -353,6 +397,8 @@ mod tests {
         assert!(pattern.matches(b"3103") && pattern.matches(b"3199"));
         assert!(!pattern.matches(b"3203") && !pattern.matches(b"310"));
         assert_eq!(pattern.as_str(), "31nn");
+        assert!(AiPattern::parse("01").is_some_and(|p| p.matches(b"01") && !p.matches(b"011")));
+        assert_eq!(ai_key(b"3103"), Some(0x4_3103));
         assert_eq!(AiPattern::parse("n1"), None);
         assert_eq!(AiPattern::parse("01234"), None);
     }

@@ -29,16 +29,12 @@
 
 use std::borrow::Cow;
 
-use super::ai_table;
+use super::ai_table::{self, AiDef};
 use super::check::Collector;
 use super::error::Gs1ErrorCode;
 
 /// How many path segments, counted from the end, are searched for the primary key.
 pub const MAX_SEGMENTS: usize = 16;
-
-/// How many distinct AIs one URI may carry before a repeat is no longer detected (far more
-/// than any real URI holds; the parser's input cap bounds the rest).
-const MAX_TRACKED_AIS: usize = 32;
 
 /// The qualifier sequences of a primary key, or `None` if `ai` is not a Digital Link key.
 pub fn key_qualifiers(ai: &str) -> Option<&'static [Vec<String>]> {
@@ -171,22 +167,17 @@ pub(crate) fn parse(collector: &mut Collector<'_>, input: &str) {
         if pair_index > 0 && !advance(allowed, &mut matched, ai) {
             collector.error(Gs1ErrorCode::KeyQualifierOrder, Some(ai), ai_range.0);
         }
+        let def = ai_table::lookup(ai);
         add(
             collector,
             bytes,
-            ai,
+            (ai, def),
             *ai_range,
             *value_range,
             pair_index == 0,
         );
     }
 
-    let mut seen = Seen::default();
-    for pair in pairs.chunks(2) {
-        if let Some(&ai_range) = pair.first() {
-            seen.insert(text(bytes, ai_range));
-        }
-    }
     if let Some((from, to)) = query {
         let mut param_start = from;
         while param_start < to {
@@ -198,7 +189,6 @@ pub(crate) fn parse(collector: &mut Collector<'_>, input: &str) {
                         collector,
                         bytes,
                         allowed,
-                        &mut seen,
                         ai,
                         param_start,
                         (eq + 1, param_end),
@@ -210,39 +200,18 @@ pub(crate) fn parse(collector: &mut Collector<'_>, input: &str) {
     }
 }
 
-/// The AIs read so far, to refuse a repeated one.
-#[derive(Default)]
-struct Seen<'a> {
-    ais: [&'a str; MAX_TRACKED_AIS],
-    len: usize,
-}
-
-impl<'a> Seen<'a> {
-    /// Records `ai`; false when it was there already.
-    fn insert(&mut self, ai: &'a str) -> bool {
-        let known = self.ais.get(..self.len).unwrap_or_default();
-        if known.contains(&ai) {
-            return false;
-        }
-        if let Some(slot) = self.ais.get_mut(self.len) {
-            *slot = ai;
-            self.len += 1;
-        }
-        true
-    }
-}
-
 /// Reads one all-digit query parameter `ai` whose value is at `value_range`.
-fn query_attribute<'a>(
+fn query_attribute(
     collector: &mut Collector<'_>,
-    bytes: &'a [u8],
+    bytes: &[u8],
     allowed: &[Vec<String>],
-    seen: &mut Seen<'a>,
-    ai: &'a str,
+    ai: &str,
     param_start: usize,
     value_range: (usize, usize),
 ) {
-    if !seen.insert(ai) {
+    // An AI read before (in the path or an earlier parameter) is a repeat. One refused
+    // before was not read, so its repeat is not caught here; the code is invalid already.
+    if collector.has_element(ai) {
         collector.error(Gs1ErrorCode::DuplicateAi, Some(ai), param_start);
         return;
     }
@@ -254,16 +223,17 @@ fn query_attribute<'a>(
     let is_qualifier = allowed
         .iter()
         .any(|sequence| sequence.iter().any(|q| q == ai));
+    let def = ai_table::lookup(ai);
     if is_qualifier {
         collector.error(Gs1ErrorCode::KeyQualifierOrder, Some(ai), param_start);
-    } else if ai_table::lookup(ai).is_some_and(|def| !def.dl_attribute) {
+    } else if def.is_some_and(|def| !def.dl_attribute) {
         collector.error(Gs1ErrorCode::BadDigitalLink, Some(ai), param_start);
         return;
     }
     add(
         collector,
         bytes,
-        ai,
+        (ai, def),
         (param_start, value_range.0 - 1),
         value_range,
         false,
@@ -288,15 +258,17 @@ fn advance(allowed: &[Vec<String>], matched: &mut [usize], ai: &str) -> bool {
     any
 }
 
+/// Records the element `ai` (its definition `def`, `None` when unknown) with the value at
+/// `value_range`, percent-decoded.
 fn add(
     collector: &mut Collector<'_>,
     bytes: &[u8],
-    ai: &str,
+    (ai, def): (&str, Option<&'static AiDef>),
     ai_range: (usize, usize),
     value_range: (usize, usize),
     is_key: bool,
 ) {
-    let Some(def) = ai_table::lookup(ai) else {
+    let Some(def) = def else {
         collector.error(Gs1ErrorCode::UnknownAi, Some(ai), ai_range.0);
         return;
     };

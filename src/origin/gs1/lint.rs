@@ -151,6 +151,7 @@ use Gs1ErrorCode::{
 };
 
 /// Fails with `code` at `offset` unless `ok`.
+#[inline]
 fn require(ok: bool, code: Gs1ErrorCode, offset: usize) -> LintResult {
     if ok {
         Ok(())
@@ -166,6 +167,7 @@ fn number(digits: &[u8]) -> u64 {
     })
 }
 
+#[inline]
 fn all_digits(data: &[u8]) -> LintResult {
     match data.iter().position(|b| !b.is_ascii_digit()) {
         Some(at) => Err((BadCharacter, at)),
@@ -190,7 +192,10 @@ impl Linter {
             .map_or("", |&(name, _)| name)
     }
 
-    /// Checks one component's data; `current_year` drives the `YYMMDD` century rule.
+    /// Checks one component's data; `current_year` drives the `YYMMDD` century rule. The
+    /// linters on every GTIN and date (check digit, company prefix, `YYMMDD`) are inlined
+    /// here; the others are one call away.
+    #[inline]
     pub fn check(self, data: &[u8], current_year: i32) -> LintResult {
         match self {
             Linter::Csum => require(
@@ -198,7 +203,6 @@ impl Linter {
                 CheckDigit,
                 data.len().saturating_sub(1),
             ),
-            Linter::CsumAlpha => csum_alpha(data),
             Linter::GcpPos1 => company_prefix(data, 0),
             Linter::GcpPos2 => company_prefix(data, 1),
             Linter::Yymmd0 | Linter::Yymmdd => require(
@@ -206,6 +210,17 @@ impl Linter {
                 InvalidDate,
                 0,
             ),
+            _ => self.check_other(data, current_year),
+        }
+    }
+
+    #[inline(never)]
+    fn check_other(self, data: &[u8], current_year: i32) -> LintResult {
+        match self {
+            Linter::Csum | Linter::GcpPos1 | Linter::GcpPos2 | Linter::Yymmd0 | Linter::Yymmdd => {
+                self.check(data, current_year)
+            }
+            Linter::CsumAlpha => csum_alpha(data),
             Linter::Yyyymmd0 | Linter::Yyyymmdd => full_date(data, self == Linter::Yyyymmd0),
             Linter::Hhmi => {
                 time_part(data.get(..2).unwrap_or(data), 23)?;

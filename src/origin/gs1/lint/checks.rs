@@ -48,6 +48,7 @@ pub(super) fn time_part(data: &[u8], max: u64) -> LintResult {
 
 /// At least four digits at `start`: where the GS1 Company Prefix begins (the shortest is four
 /// digits long; which prefixes exist is not known offline).
+#[inline]
 pub(super) fn company_prefix(data: &[u8], start: usize) -> LintResult {
     const MIN_PREFIX: usize = 4;
     let Some(prefix) = data.get(start..start + MIN_PREFIX) else {
