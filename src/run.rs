@@ -199,6 +199,9 @@ pub fn shutdown_signal() -> CancellationToken {
 }
 
 async fn serve(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
+    // Build the GS1 AI table from the compiled-in Syntax Dictionary now, not on the first check.
+    let ais = crate::origin::gs1::ai_table::all().len();
+    tracing::debug!(ais, "GS1 AI table built from the Syntax Dictionary");
     let shutdown = shutdown_signal();
     let (store, mut managed) = open_store(&args.store, false).await?;
     if managed.is_some() && !args.no_sample_data {

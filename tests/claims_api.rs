@@ -91,6 +91,83 @@ async fn a_claim_backed_by_its_records_and_invoice_is_consistent() {
 }
 
 #[tokio::test]
+async fn a_c_invoice_quoted_without_the_tax_authority_code_still_proves_the_claim() {
+    let app = loaded_app().await;
+    let with_invoice = |invoice: Value| {
+        let code = "(01)08935049500018(10)LOT7(21)SN2";
+        claim("0101248141", code, "VN", "0300588569", json!([invoice]))
+    };
+    let mut without_code = invoice_123();
+    without_code["tax_authority_code"] = Value::Null;
+    let result = verify(&app, &with_invoice(without_code)).await;
+    assert_eq!(result["verdict"], "consistent", "{result}");
+    assert_eq!(codes(&result), Vec::<String>::new());
+
+    let mut wrong_code = invoice_123();
+    wrong_code["tax_authority_code"] = json!(TA_CODE.replace("00A1", "11A1"));
+    let result = verify(&app, &with_invoice(wrong_code)).await;
+    assert_eq!(
+        finding(&result, "invoice_authority_code_mismatch")["subject"],
+        "invoices[0]",
+        "a code that is given is compared with the record: {result}"
+    );
+}
+
+#[tokio::test]
+async fn a_claim_on_imported_goods_by_the_importers_authorised_seller_is_consistent() {
+    let app = loaded_app().await;
+    // Sunscreen made in Japan, imported by 0319876546, which sold 2,000 to 0100109106 on
+    // invoice C26TAD 45 (quoted without the tax-authority code, as sellers usually do).
+    let from_importer = json!({"seller_tax_code":"0319876546","template":"1","symbol":"C26TAD",
+                               "number":"45","issued_on":"2026-05-20"});
+    let body = claim(
+        "0100109106",
+        "https://id.gs1.org/01/4901234567894/10/JP2601",
+        "JP",
+        "0319876546",
+        json!([from_importer]),
+    );
+    let result = verify(&app, &body).await;
+    assert_eq!(result["verdict"], "consistent", "{result}");
+    assert_eq!(codes(&result), Vec::<String>::new());
+
+    let by_importer = verify(
+        &app,
+        &claim("0319876546", "4901234567894", "JP", "0319876546", json!([])),
+    )
+    .await;
+    assert_eq!(by_importer["verdict"], "consistent", "{by_importer}");
+
+    let outsider = verify(
+        &app,
+        &claim("0101248141", "4901234567894", "VN", "0319876546", json!([])),
+    )
+    .await;
+    assert_eq!(
+        codes(&outsider),
+        [
+            "prefix_issuer_differs",
+            "origin_mismatch",
+            "seller_not_authorized"
+        ],
+        "{outsider}"
+    );
+    assert_eq!(outsider["verdict"], "inconsistent");
+
+    let checked = app
+        .post_as(
+            Role::Platform,
+            "/v1/traceability/check",
+            &json!({"code": "4901234567894"}),
+        )
+        .send()
+        .await;
+    let product = &checked.json["product"];
+    assert_eq!(product["importer_tax_code"], "0319876546", "{product}");
+    assert!(product.get("manufacturer_tax_code").is_none(), "{product}");
+}
+
+#[tokio::test]
 async fn contradictions_with_the_product_record_are_critical() {
     let app = loaded_app().await;
     let result = verify(

@@ -1,24 +1,39 @@
-//! The AI table is data; these tests keep it consistent with itself and with RULES.md.
+//! The AI table is built from the vendored GS1 Barcode Syntax Dictionary; these tests pin what
+//! it yields and keep it consistent with itself and with RULES.md.
 
-use originguard::origin::gs1::ai_table::{self, AI_TABLE, PREDEFINED};
+use originguard::origin::gs1::ai_table::{self, PREDEFINED};
+
+/// AIs in the 2026-01-27 release of the dictionary, ranges expanded. A new release changes
+/// this number, on purpose.
+const DICTIONARY_AIS: usize = 541;
+
+#[test]
+fn the_dictionary_yields_the_pinned_number_of_ais() {
+    assert_eq!(ai_table::all().len(), DICTIONARY_AIS);
+    assert!(ai_table::DICTIONARY.contains("Release: 2026-01-27"));
+    assert!(ai_table::DICTIONARY.contains("Apache License, Version 2.0"));
+}
 
 #[test]
 fn table_is_sorted_unique_and_prefix_free() {
-    for pair in AI_TABLE.windows(2) {
+    let table = ai_table::all();
+    for pair in table.windows(2) {
         assert!(pair[0].ai < pair[1].ai, "{} / {}", pair[0].ai, pair[1].ai);
     }
-    for a in AI_TABLE {
-        for b in AI_TABLE {
+    for a in table {
+        for b in table {
             if a.ai != b.ai {
-                assert!(!b.ai.starts_with(a.ai), "{} is a prefix of {}", a.ai, b.ai);
+                assert!(!b.ai.starts_with(&a.ai), "{} is a prefix of {}", a.ai, b.ai);
             }
         }
+        let (found, len) = ai_table::match_prefix(a.ai.as_bytes()).expect("indexed");
+        assert_eq!((found.ai.as_str(), len), (a.ai.as_str(), a.ai.len()));
     }
 }
 
 #[test]
 fn only_the_last_component_varies_and_lengths_fit_the_predefined_table() {
-    for def in AI_TABLE {
+    for def in ai_table::all() {
         let (last, fixed) = def.parts.split_last().expect("at least one part");
         assert!(fixed.iter().all(|p| p.min == p.max), "{}", def.ai);
         assert!(last.min <= last.max && def.max_len() > 0, "{}", def.ai);
@@ -26,19 +41,37 @@ fn only_the_last_component_varies_and_lengths_fit_the_predefined_table() {
             assert!(def.is_fixed_length(), "{} predefined but variable", def.ai);
             assert_eq!(def.max_len(), length, "{}", def.ai);
             let (ai_len, _) = ai_table::predefined(def.ai.as_bytes()).expect("row");
-            assert_eq!(def.ai_len(), ai_len, "{}", def.ai);
+            assert_eq!(def.ai.len(), ai_len, "{}", def.ai);
         }
-        for group in def.requires.iter().copied().chain([def.excludes]) {
-            for ai in group {
-                assert!(
-                    ai_table::lookup(ai).is_some(),
-                    "{} refers to unknown {ai}",
-                    def.ai
-                );
-            }
-        }
+        assert_eq!(
+            def.no_separator,
+            def.predefined_len().is_some(),
+            "{}: the dictionary's * flag and the predefined-length table disagree",
+            def.ai
+        );
     }
     assert_eq!(PREDEFINED.len(), 22);
+}
+
+#[test]
+fn every_ai_and_pattern_in_a_rule_exists() {
+    let table = ai_table::all();
+    for def in table {
+        let patterns = def.requires.iter().flatten().flatten().chain(&def.excludes);
+        for pattern in patterns {
+            assert!(
+                table
+                    .iter()
+                    .any(|other| pattern.matches(other.ai.as_bytes())),
+                "{} refers to {}, which matches no AI",
+                def.ai,
+                pattern.as_str()
+            );
+        }
+        for qualifier in def.dl_key.iter().flatten().flatten() {
+            assert!(ai_table::lookup(qualifier).is_some(), "{qualifier}");
+        }
+    }
 }
 
 #[test]
@@ -53,6 +86,9 @@ fn every_ai_named_in_rules_md_is_present() {
     for ai in rules {
         assert!(ai_table::lookup(ai).is_some(), "{ai} missing");
     }
+    for added in ["8013", "8030", "3922", "3923", "3925", "7240", "4330"] {
+        assert!(ai_table::lookup(added).is_some(), "{added} missing");
+    }
 }
 
 #[test]
@@ -63,7 +99,7 @@ fn measure_families_are_exactly_the_published_ones() {
         .chain(340..=357)
         .chain(360..=369)
         .collect();
-    for family in 300u16..400 {
+    for family in 310u16..370 {
         for decimals in 0..=9 {
             let ai = format!("{family}{decimals}");
             let expected = families.contains(&family) && decimals <= 5;
@@ -78,16 +114,17 @@ fn measure_families_are_exactly_the_published_ones() {
 
 #[test]
 fn match_prefix_finds_ais_of_every_length() {
-    let cases: [(&str, &str, usize); 5] = [
+    let cases: [(&str, &str, usize); 6] = [
         ("0108935049500018", "01", 2),
         ("2351234", "235", 3),
-        ("3103001250", "310", 4),
+        ("3103001250", "3103", 4),
         ("7003271231", "7003", 4),
         ("8006089350495000180102", "8006", 4),
+        ("8013ABC", "8013", 4),
     ];
     for (data, ai, len) in cases {
         let (def, found) = ai_table::match_prefix(data.as_bytes()).expect(data);
-        assert_eq!((def.ai, found), (ai, len));
+        assert_eq!((def.ai.as_str(), found), (ai, len));
     }
     assert!(ai_table::match_prefix(b"23").is_none());
     assert!(ai_table::match_prefix(b"0").is_none());

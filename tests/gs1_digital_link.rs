@@ -61,7 +61,11 @@ fn qualifier_orders_allowed_per_key() {
         "https://a.b/8017/106141411234567897/8019/12",
         "https://a.b/00/106141411234567897",
         "https://a.b/253/4000001000005ABC",
-        "https://a.b/8004/ASSET-1",
+        "https://a.b/8004/8935ASSET-1",
+        "https://a.b/8004/8935ASSET-1/7040/1ABC",
+        "https://a.b/417/5412345000013/7040/1ABC",
+        "https://a.b/415/5412345000013/8020/REF-1",
+        "https://a.b/8013/1987654Ad4X4bL5ttr2310c2K",
     ];
     for uri in valid {
         let check = gs1::parse(uri, YEAR);
@@ -157,6 +161,34 @@ fn values_are_checked_like_element_strings() {
     );
     assert_eq!(
         codes("https://id.gs1.org/01/08935049500018/10/A?10=B"),
-        [Gs1ErrorCode::KeyQualifierOrder, Gs1ErrorCode::DuplicateAi]
+        [Gs1ErrorCode::DuplicateAi],
+        "an AI of the path given again in the query is not read again"
+    );
+    assert_eq!(
+        codes("https://id.gs1.org/01/08935049500018?17=271231&17=271231"),
+        [Gs1ErrorCode::DuplicateAi],
+        "a repeated query attribute is refused even with the same value"
+    );
+    assert_eq!(
+        codes("https://id.gs1.org/01/08935049500018?400=A+B"),
+        [Gs1ErrorCode::BadDigitalLink],
+        "a + in the query would mean a space in form encoding"
+    );
+    assert_eq!(
+        codes("https://id.gs1.org/01/08935049500018?8011=12"),
+        [Gs1ErrorCode::BadDigitalLink],
+        "8011 may not be a data attribute"
+    );
+    assert_eq!(
+        codes("https://a.b/8004/8935ASSET-1/8011/12"),
+        [
+            Gs1ErrorCode::KeyQualifierOrder,
+            Gs1ErrorCode::MissingRequiredAi
+        ]
+    );
+    assert_eq!(
+        codes("HtTpS://id.gs1.org/01/08935049500018"),
+        Vec::<Gs1ErrorCode>::new(),
+        "schemes are case-insensitive (RFC 3986)"
     );
 }

@@ -43,7 +43,7 @@ fn bracketed_rules_example_is_valid_with_all_elements() {
         Some("08935049500018".to_owned())
     );
     assert_eq!(check.lot(), Some("LOT7"));
-    assert_eq!(check.elements[1].title, "USE BY OR EXPIRY");
+    assert_eq!(check.elements[1].title, "USE BY or EXPIRY");
     assert_eq!(
         check.expiry_date(YEAR).map(|d| d.to_string()),
         Some("2027-12-31".to_owned())
@@ -166,12 +166,12 @@ fn unknown_ai_is_reported_and_reading_continues() {
     );
     assert!(check.gtin.is_some());
     // Unbracketed: an unknown predefined-length AI (14) is skipped by its length.
-    let check = gs1::parse("14271231010893504950001810L", YEAR);
+    let check = gs1::parse("]C114271231010893504950001810L", YEAR);
     assert_eq!(
         check.errors,
-        vec![Gs1Error::new(Gs1ErrorCode::UnknownAi, Some("14"), Some(0))]
+        vec![Gs1Error::new(Gs1ErrorCode::UnknownAi, Some("14"), Some(3))]
     );
-    assert_eq!(ais("14271231010893504950001810L"), ["01", "10"]);
+    assert_eq!(ais("]C114271231010893504950001810L"), ["01", "10"]);
     // The measure families only go up to 5 decimals and only exist as 4-digit AIs.
     assert_eq!(
         errors("(01)08935049500018(3106)000100")[0].0,
@@ -266,6 +266,123 @@ fn country_codes_must_be_iso_numeric() {
 }
 
 #[test]
+fn free_input_that_is_not_gs1_data_is_never_guessed_to_be_an_ai() {
+    for input in [
+        "400638133",
+        "4006381333931A",
+        "1727123",
+        "ABC",
+        "  4006381333  ",
+    ] {
+        let check = gs1::parse(input, YEAR);
+        assert_eq!(
+            check.errors,
+            vec![Gs1Error::new(
+                Gs1ErrorCode::NotGs1Data,
+                None,
+                Some(input.len() - input.trim_start().len())
+            )],
+            "{input:?}"
+        );
+        assert!(check.elements.is_empty(), "{input:?}");
+    }
+    // A bracket, a symbology identifier or a GS marks an element string; so does a start
+    // with a fixed-length key AI, as a keyboard-wedge scanner sends it.
+    assert_eq!(
+        gs1::parse("(400)638133", YEAR).value_of("400"),
+        Some("638133")
+    );
+    assert_eq!(
+        gs1::parse("]C1400638133", YEAR).value_of("400"),
+        Some("638133")
+    );
+    assert_eq!(
+        gs1::parse("\u{1d}400638133", YEAR).value_of("400"),
+        Some("638133")
+    );
+    assert!(gs1::parse("010893504950001810LOT7", YEAR).valid());
+    assert!(gs1::parse("00106141411234567897", YEAR).valid());
+    assert_eq!(
+        gs1::parse("4006381333931", YEAR).format,
+        gs1::Format::Gtin,
+        "13 digits are a bare GTIN"
+    );
+}
+
+#[test]
+fn the_dictionary_association_rules_apply() {
+    for (code, ai, rule) in [
+        ("(240)ABC", "240", Gs1ErrorCode::MissingRequiredAi),
+        ("(415)5412345000013", "415", Gs1ErrorCode::MissingRequiredAi),
+        (
+            "(01)08935049500018(255)4000001000005",
+            "01",
+            Gs1ErrorCode::ConflictingAi,
+        ),
+        (
+            "(01)08935049500018(3103)000100(3102)000200",
+            "3103",
+            Gs1ErrorCode::ConflictingAi,
+        ),
+    ] {
+        let check = gs1::parse(code, YEAR);
+        assert!(
+            check
+                .errors
+                .iter()
+                .any(|e| e.code == rule && e.ai.as_deref() == Some(ai)),
+            "{code}: {:?}",
+            check.errors
+        );
+    }
+    assert!(gs1::parse("(415)5412345000013(8020)REF-1", YEAR).valid());
+    assert!(gs1::parse("(01)08935049500018(240)ABC", YEAR).valid());
+}
+
+#[test]
+fn the_dictionary_linters_apply_through_the_parser() {
+    let code = |code: &str| errors(code).first().map(|e| e.0);
+    assert_eq!(
+        code("(8006)089350495000180201"),
+        Some(Gs1ErrorCode::InvalidValue),
+        "piece 2 of 1"
+    );
+    assert_eq!(
+        code("(8010)8935AB(8011)0123"),
+        Some(Gs1ErrorCode::BadCharacter),
+        "leading zero"
+    );
+    assert_eq!(
+        code("(415)5412345000013(8020)R(8007)GB83WEST12345698765432"),
+        Some(Gs1ErrorCode::CheckDigit)
+    );
+    assert!(gs1::parse(
+        "(415)5412345000013(8020)R(8007)GB82WEST12345698765432",
+        YEAR
+    )
+    .valid());
+    assert_eq!(
+        code("(401)ABCD-1"),
+        Some(Gs1ErrorCode::BadCharacter),
+        "company prefix first"
+    );
+    assert_eq!(
+        code("(01)08935049500018(8001)00001234567891"),
+        Some(Gs1ErrorCode::InvalidValue)
+    );
+    assert!(gs1::parse("(8013)1987654Ad4X4bL5ttr2310c2K", YEAR).valid());
+    assert_eq!(
+        code("(8013)1987654Ad4X4bL5ttr2310c2L"),
+        Some(Gs1ErrorCode::CheckDigit)
+    );
+    assert!(gs1::parse("(00)106141411234567897(8030)aGVsbG8", YEAR).valid());
+    assert!(gs1::parse("(8020)R-1(415)5412345000013(3922)1250", YEAR)
+        .errors
+        .iter()
+        .all(|e| e.code != Gs1ErrorCode::UnknownAi));
+}
+
+#[test]
 fn empty_input_is_its_own_error() {
     for input in ["", "   ", "\r\n"] {
         assert_eq!(
@@ -280,12 +397,12 @@ fn empty_input_is_its_own_error() {
 #[test]
 fn composite_keys_and_measures_are_read_generically() {
     let check = gs1::parse(
-        "(253)4000001000005ABC(8003)04000001000005X(3103)001250",
+        "(253)4000001000005ABC(8003)04000001000005X(01)08935049500018(3103)001250",
         YEAR,
     );
     assert!(check.valid(), "{:?}", check.errors);
     assert_eq!(check.value_of("3103"), Some("001250"));
-    assert_eq!(check.elements[2].title, "NET WEIGHT (kg)");
+    assert_eq!(check.elements[3].title, "NET WEIGHT (kg)");
     // Unbracketed: 3103 is predefined (6 digits), no separator needed after it.
     let check = gs1::parse("0108935049500018310300125010LOT", YEAR);
     assert!(check.valid(), "{:?}", check.errors);

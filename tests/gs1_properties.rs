@@ -1,6 +1,10 @@
 //! Property tests for the GS1 parsers: check digits, equivalence of the three written forms,
-//! and no panic on any input.
+//! what free input counts as GS1 data, linters and Digital Link rules from the Syntax
+//! Dictionary, and no panic on any input.
 
+mod gs1_support;
+
+use gs1_support::percent_encode;
 use originguard::i18n::Lang;
 use originguard::origin::gs1::{self, check_digit, Gs1ErrorCode, Gtin};
 use proptest::prelude::*;
@@ -10,19 +14,6 @@ const YEAR: i32 = 2025;
 fn with_check_digit(body: &str) -> String {
     let digit = check_digit::compute(body).expect("digits");
     format!("{body}{digit}")
-}
-
-fn percent_encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 proptest! {
@@ -75,6 +66,64 @@ proptest! {
             prop_assert_eq!(&check.elements, &reference.elements);
             prop_assert_eq!(check.gtin, reference.gtin);
         }
+    }
+
+    #[test]
+    fn unmarked_free_input_is_gs1_data_only_as_a_gtin_or_after_a_key_ai(
+        input in "[0-9]{1,30}|[0-9A-Za-z]{1,30}"
+    ) {
+        let check = gs1::parse(&input, YEAR);
+        let digits = input.bytes().all(|b| b.is_ascii_digit());
+        let not_gs1 = check.errors.iter().any(|e| e.code == Gs1ErrorCode::NotGs1Data);
+        if digits && matches!(input.len(), 8 | 12 | 13 | 14) {
+            prop_assert_eq!(check.format, gs1::Format::Gtin);
+            prop_assert!(!not_gs1);
+        } else if input.starts_with("00") || input.starts_with("01") {
+            prop_assert!(!not_gs1, "{}: {:?}", input, check.errors);
+        } else {
+            prop_assert!(!check.valid());
+            prop_assert_eq!(check.errors.len(), 1);
+            prop_assert!(not_gs1);
+            prop_assert!(check.elements.is_empty(), "never guessed to be an AI: {:?}", check.elements);
+        }
+    }
+
+    #[test]
+    fn a_mark_makes_free_input_an_element_string(body in "400[0-9A-Z]{1,20}") {
+        for marked in [format!("(400){}", &body[3..]), format!("]C1{body}"), format!("\u{1d}{body}")] {
+            let check = gs1::parse(&marked, YEAR);
+            prop_assert!(check.errors.iter().all(|e| e.code != Gs1ErrorCode::NotGs1Data));
+            prop_assert_eq!(check.value_of("400"), Some(&body[3..]));
+        }
+    }
+
+    #[test]
+    fn piece_of_total_accepts_exactly_a_piece_within_the_total(piece in 0u8..100, total in 0u8..100) {
+        let check = gs1::parse(&format!("(8006)04006381333931{piece:02}{total:02}"), YEAR);
+        prop_assert_eq!(check.valid(), 1 <= piece && piece <= total, "{:?}", check.errors);
+    }
+
+    #[test]
+    fn a_component_serial_may_not_start_with_zero(serial in "[0-9]{1,12}") {
+        let check = gs1::parse(&format!("(8010)8935ABC-1(8011){serial}"), YEAR);
+        prop_assert_eq!(check.valid(), !serial.starts_with('0'), "{:?}", check.errors);
+    }
+
+    #[test]
+    fn a_digital_link_query_attribute_may_appear_once(
+        first in "[0-9]{6}", second in "[0-9]{6}", plus in "[A-Z]{1,5}",
+    ) {
+        let base = "https://example.com/01/04006381333931";
+        let once = gs1::parse(&format!("{base}?3103={first}"), YEAR);
+        prop_assert!(once.valid(), "{:?}", once.errors);
+        let twice = gs1::parse(&format!("{base}?3103={first}&3103={second}"), YEAR);
+        prop_assert!(twice.errors.iter().any(|e| e.code == Gs1ErrorCode::DuplicateAi));
+        let space = gs1::parse(&format!("{base}?400={plus}+{plus}"), YEAR);
+        prop_assert!(space.errors.iter().any(|e| e.code == Gs1ErrorCode::BadDigitalLink));
+        let encoded = gs1::parse(&format!("{base}?400={plus}%2B{plus}"), YEAR);
+        prop_assert!(encoded.valid(), "{:?}", encoded.errors);
+        let expected = format!("{plus}+{plus}");
+        prop_assert_eq!(encoded.value_of("400"), Some(expected.as_str()));
     }
 
     #[test]

@@ -147,6 +147,17 @@ async fn each_bad_product_field_is_named_with_its_code() {
             vec![("manufacturer_tax_code", "check_digit")],
         ),
         (
+            with(json!({"manufacturer_tax_code": null, "importer_tax_code": MANUFACTURER})),
+            vec![("manufacturer_name", "missing_field")],
+        ),
+        (
+            with(
+                json!({"manufacturer_tax_code": null, "manufacturer_name": "Foreign Co.",
+                        "importer_tax_code": wrong_last_digit(MANUFACTURER)}),
+            ),
+            vec![("importer_tax_code", "check_digit")],
+        ),
+        (
             with(json!({"country_of_origin": "XX"})),
             vec![("country_of_origin", "invalid_country")],
         ),

@@ -317,11 +317,6 @@ async fn each_invoice_format_rule_is_reported_on_its_field() {
             "symbol_template_mismatch",
         ),
         (
-            json!({"tax_authority_code": null}),
-            "tax_authority_code",
-            "tax_authority_code_missing",
-        ),
-        (
             json!({"symbol": "K25TAA"}),
             "tax_authority_code",
             "tax_authority_code_unexpected",

@@ -103,6 +103,10 @@ async fn an_invoice_that_agrees_with_its_record_is_found_without_findings() {
         json!({"number": "00000123", "gtin": format!("0{ON_INVOICE}")}),
         json!({"template": "", "symbol": "1C25TAA"}),
         json!({"issued_on": null, "buyer_tax_code": null, "gtin": null}),
+        // The public look-up does not ask for the tax-authority code: a `C` invoice without it
+        // is checked on its other fields and found.
+        json!({"tax_authority_code": null}),
+        json!({"tax_authority_code": ""}),
     ] {
         let answer = check_invoice(&app, &reference(changes.clone())).await;
         assert_eq!(answer["valid_format"], true, "{changes}: {answer}");

@@ -75,7 +75,7 @@ async fn element_strings_and_digital_links_read_the_same_elements() {
     let expected = json!([
         {"ai": "01", "title": "GTIN", "value": gtin},
         {"ai": "10", "title": "BATCH/LOT", "value": "LOT7"},
-        {"ai": "17", "title": "USE BY OR EXPIRY", "value": "271231"},
+        {"ai": "17", "title": "USE BY or EXPIRY", "value": "271231"},
     ]);
     let forms = [
         (

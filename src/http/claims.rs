@@ -77,7 +77,7 @@ pub struct ProductPart {
     /// Claimed country of origin, ISO 3166-1 alpha-2.
     #[serde(default)]
     pub claimed_origin: Option<String>,
-    /// Claimed manufacturer's tax code.
+    /// Claimed manufacturer's tax code (for imported goods, the importer's matches too).
     #[serde(default)]
     pub claimed_manufacturer_tax_code: Option<String>,
 }

@@ -27,8 +27,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum KindParam {
-    /// Product records: `gtin`, `name`, `brand`, `manufacturer_tax_code`, `manufacturer_name`,
-    /// `country_of_origin`, `authorized_sellers`, `lots`.
+    /// Product records: `gtin`, `name`, `brand`, `manufacturer_tax_code` (or, for imported
+    /// goods made abroad, `importer_tax_code` with the foreign `manufacturer_name`),
+    /// `manufacturer_name`, `country_of_origin`, `authorized_sellers`, `lots`.
     Products,
     /// Recalled lots: `gtin`, `lot`.
     Recalls,

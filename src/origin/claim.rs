@@ -11,9 +11,14 @@
 //!
 //! An invoice supports a claim when the claimant is its buyer (bought the goods) or its seller
 //! (sold goods it made or imported). An invoice naming the claimant as neither is
-//! `invoice_buyer_mismatch`; one the claimant bought from a seller that is neither the
-//! registered manufacturer nor an authorised seller of the product is
-//! `invoice_seller_mismatch`.
+//! `invoice_buyer_mismatch`; one the claimant bought from a seller that is neither a source of
+//! the product nor an authorised seller of it is `invoice_seller_mismatch`.
+//!
+//! The sources of a product are its registered manufacturer and, for imported goods, its
+//! importer ([`Product::source_tax_codes`]). A claim by the importer or its authorised sellers
+//! is supported like one by the manufacturer: a claimed manufacturer tax code that names the
+//! importer matches (imported goods have no Vietnamese manufacturer tax code to name), and a
+//! source selling its own goods is never `seller_not_authorized`.
 
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
@@ -268,7 +273,8 @@ fn product_findings(
         }
     }
     if let Some(Ok(manufacturer)) = &claim.manufacturer {
-        if manufacturer.to_string() != product.manufacturer_tax_code {
+        let claimed = manufacturer.to_string();
+        if !product.source_tax_codes().any(|source| source == claimed) {
             findings.push(Finding::new(
                 FindingCode::ManufacturerMismatch,
                 "product.claimed_manufacturer_tax_code",
@@ -276,9 +282,7 @@ fn product_findings(
         }
     }
     if let Ok(seller) = &claim.seller {
-        if !product.authorized_sellers.is_empty()
-            && !authorised(seller, &product.authorized_sellers)
-        {
+        if !product.authorized_sellers.is_empty() && !authorised(seller, product_sellers(product)) {
             findings.push(Finding::new(
                 FindingCode::SellerNotAuthorized,
                 "seller.tax_code",
@@ -335,17 +339,15 @@ fn invoice_findings(
             if let Some(product) = &found.product {
                 let supplier = &stored.seller_tax_code;
                 // A branch of the manufacturer or of an authorised seller sells on its behalf.
-                let from_source = TaxCode::parse(supplier).is_ok_and(|code| {
-                    authorised(&code, std::slice::from_ref(&product.manufacturer_tax_code))
-                        || authorised(&code, &product.authorized_sellers)
-                });
+                let from_source = TaxCode::parse(supplier)
+                    .is_ok_and(|code| authorised(&code, product_sellers(product)));
                 if !from_source {
                     findings.push(Finding::with_message(
                         FindingCode::InvoiceSellerMismatch,
                         subject,
                         Text::new(
-                            format!("The goods were bought from {supplier}, neither the registered manufacturer nor an authorised seller."),
-                            format!("Hàng được mua từ {supplier}, không phải nhà sản xuất đã đăng ký hay người bán được ủy quyền."),
+                            format!("The goods were bought from {supplier}, neither the registered manufacturer or importer nor an authorised seller."),
+                            format!("Hàng được mua từ {supplier}, không phải nhà sản xuất hay nhà nhập khẩu đã đăng ký, cũng không phải người bán được ủy quyền."),
                         ),
                     ));
                 }
@@ -377,11 +379,19 @@ fn invoice_findings(
     }
 }
 
+/// Who may sell a product: its sources (manufacturer, importer) and its authorised sellers.
+fn product_sellers(product: &Product) -> impl Iterator<Item = &str> {
+    product
+        .source_tax_codes()
+        .chain(product.authorized_sellers.iter().map(String::as_str))
+}
+
 /// Whether `seller` (or, for a branch, its parent) is in `list`.
-fn authorised(seller: &TaxCode, list: &[String]) -> bool {
+fn authorised<'a>(seller: &TaxCode, list: impl IntoIterator<Item = &'a str>) -> bool {
     let own = seller.to_string();
     let parent = seller.parent().map(|p| p.to_string());
-    list.iter().any(|s| *s == own || Some(s) == parent.as_ref())
+    list.into_iter()
+        .any(|s| s == own || Some(s) == parent.as_deref())
 }
 
 fn origin_mismatch(claimed: &str, registered: &str, source_en: &str, source_vi: &str) -> Finding {

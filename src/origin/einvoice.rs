@@ -7,7 +7,8 @@
 //! * [`number`]: the invoice number (số hóa đơn);
 //! * [`authority_code`]: the tax authority's code (mã của cơ quan thuế);
 //! * [`reference`](mod@reference): [`validate`] of an [`InvoiceRefInput`] into an [`InvoiceRef`], collecting
-//!   every [`FieldError`].
+//!   every [`FieldError`] ([`validate_record`] for the invoice on record, which must carry the
+//!   tax-authority code when it is a `C` invoice).
 //!
 //! No I/O, no clock, no panics: whether an invoice exists is a question for reference data.
 
@@ -20,7 +21,8 @@ pub mod template;
 pub use authority_code::{AuthorityCodeError, TaxAuthorityCode};
 pub use number::{InvoiceNumber, NumberError};
 pub use reference::{
-    parse_issue_date, validate, CrossCheckError, DateError, FieldError, InvoiceRef, InvoiceRefInput,
+    parse_issue_date, validate, validate_record, CrossCheckError, DateError, FieldError,
+    InvoiceRef, InvoiceRefInput,
 };
 pub use symbol::{InvoiceSymbol, SymbolError};
 pub use template::{InvoiceTemplate, TemplateError};

@@ -2,7 +2,8 @@
 //!
 //! A stored invoice passes the same format and cross-field rules as a reference a client
 //! sends to `POST /v1/invoices/check` (one rule set, in `origin::einvoice`), plus a required
-//! issue date, a status and items.
+//! issue date, a status and items, and, being the tax authority's copy, the tax-authority code
+//! on a `C` invoice (a check may leave it out).
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -11,7 +12,7 @@ use utoipa::ToSchema;
 use super::{optional_text, parse_json, RecordError};
 use crate::i18n::{Lang, Text};
 use crate::origin::einvoice::reference::{
-    validate as validate_reference, InvoiceRef, InvoiceRefInput,
+    validate_record as validate_reference, InvoiceRef, InvoiceRefInput,
 };
 use crate::origin::gs1::Gtin;
 

@@ -1,5 +1,9 @@
-//! Product records (GTIN, manufacturer, country of origin, authorised sellers, lots) and
-//! recalled lots.
+//! Product records (GTIN, manufacturer or importer, country of origin, authorised sellers,
+//! lots) and recalled lots.
+//!
+//! A product names the Vietnamese party answerable for it: the manufacturer's tax code, or,
+//! for imported goods made abroad (which have no Vietnamese manufacturer tax code), the
+//! importer's tax code with the foreign manufacturer's name. Both may be given.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -30,9 +34,13 @@ pub struct Product {
     /// Brand.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub brand: Option<String>,
-    /// The manufacturer's tax code (canonical form).
-    pub manufacturer_tax_code: String,
-    /// The manufacturer's name.
+    /// The manufacturer's tax code (canonical form); absent for imported goods made abroad.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manufacturer_tax_code: Option<String>,
+    /// The importer's tax code (canonical form), for imported goods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub importer_tax_code: Option<String>,
+    /// The manufacturer's name (required with `importer_tax_code`: the foreign manufacturer).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manufacturer_name: Option<String>,
     /// Registered country of origin, ISO 3166-1 alpha-2.
@@ -49,6 +57,15 @@ impl Product {
     /// The lot record for `lot`, if known.
     pub fn lot(&self, lot: &str) -> Option<&Lot> {
         self.lots.iter().find(|l| l.lot == lot)
+    }
+
+    /// The tax codes of the Vietnamese parties the goods come from: the manufacturer and, for
+    /// imported goods, the importer. A claim or a sale by either is a claim by the source.
+    pub fn source_tax_codes(&self) -> impl Iterator<Item = &str> {
+        self.manufacturer_tax_code
+            .iter()
+            .chain(self.importer_tax_code.iter())
+            .map(String::as_str)
     }
 }
 
@@ -84,6 +101,7 @@ struct ProductInput {
     name: Option<String>,
     brand: Option<String>,
     manufacturer_tax_code: Option<String>,
+    importer_tax_code: Option<String>,
     manufacturer_name: Option<String>,
     country_of_origin: Option<String>,
     #[serde(default)]
@@ -116,21 +134,10 @@ pub fn validate_product(line: &str) -> Result<Product, Vec<RecordError>> {
     let gtin = gtin_field(input.gtin, "gtin", &mut errors);
     let name = required_text(input.name, "name", MAX_NAME_CHARS, &mut errors);
     let brand = optional_text(input.brand, "brand", MAX_NAME_CHARS, &mut errors);
-    let raw_tax_code = required_text(
+    let parties = Parties::validate(
         input.manufacturer_tax_code,
-        "manufacturer_tax_code",
-        20,
-        &mut errors,
-    );
-    let manufacturer_tax_code = if raw_tax_code.is_empty() {
-        raw_tax_code
-    } else {
-        tax_code(&raw_tax_code, "manufacturer_tax_code", &mut errors)
-    };
-    let manufacturer_name = optional_text(
+        input.importer_tax_code,
         input.manufacturer_name,
-        "manufacturer_name",
-        MAX_NAME_CHARS,
         &mut errors,
     );
     let country_of_origin =
@@ -181,14 +188,69 @@ pub fn validate_product(line: &str) -> Result<Product, Vec<RecordError>> {
             gtin,
             name,
             brand,
-            manufacturer_tax_code,
-            manufacturer_name,
+            manufacturer_tax_code: parties.manufacturer_tax_code,
+            importer_tax_code: parties.importer_tax_code,
+            manufacturer_name: parties.manufacturer_name,
             country_of_origin,
             authorized_sellers,
             lots,
         })
     } else {
         Err(errors)
+    }
+}
+
+/// Who answers for a product: a manufacturer tax code, or an importer tax code with the
+/// foreign manufacturer's name (or both).
+struct Parties {
+    manufacturer_tax_code: Option<String>,
+    importer_tax_code: Option<String>,
+    manufacturer_name: Option<String>,
+}
+
+impl Parties {
+    fn validate(
+        manufacturer_tax_code: Option<String>,
+        importer_tax_code: Option<String>,
+        manufacturer_name: Option<String>,
+        errors: &mut Vec<RecordError>,
+    ) -> Parties {
+        let mut code = |value: Option<String>, field: &str| {
+            optional_text(value, field, 20, errors).map(|raw| tax_code(&raw, field, errors))
+        };
+        let manufacturer_tax_code = code(manufacturer_tax_code, "manufacturer_tax_code");
+        let importer_tax_code = code(importer_tax_code, "importer_tax_code");
+        let manufacturer_name = optional_text(
+            manufacturer_name,
+            "manufacturer_name",
+            MAX_NAME_CHARS,
+            errors,
+        );
+        if manufacturer_tax_code.is_none() && importer_tax_code.is_none() {
+            errors.push(RecordError::new(
+                "manufacturer_tax_code",
+                "missing_field",
+                Text::fixed(
+                    "This field is required (or, for imported goods made abroad, importer_tax_code with manufacturer_name).",
+                    "Trường này là bắt buộc (hoặc, với hàng nhập khẩu sản xuất ở nước ngoài, importer_tax_code cùng manufacturer_name).",
+                ),
+            ));
+        }
+        if importer_tax_code.is_some() && manufacturer_name.is_none() {
+            errors.push(RecordError::new(
+                "manufacturer_name",
+                "missing_field",
+                Text::fixed(
+                    "Imported goods name their foreign manufacturer.",
+                    "Hàng nhập khẩu phải ghi tên nhà sản xuất ở nước ngoài.",
+                ),
+            ));
+        }
+        Parties {
+            manufacturer_tax_code,
+            importer_tax_code,
+            manufacturer_name,
+        }
     }
 }
 
@@ -280,51 +342,4 @@ fn too_many(field: &str, max: usize) -> RecordError {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_gtin13_is_stored_as_14_digits_with_its_lots() {
-        let p = validate_product(
-            r#"{"gtin":"8935049500018","name":"Sữa","manufacturer_tax_code":"0300588569","country_of_origin":"VN",
-               "lots":[{"lot":"L1","produced_on":"2025-01-01","expires_on":"2026-01-01"}]}"#,
-        );
-        let p = p.unwrap();
-        assert_eq!(p.gtin, "08935049500018");
-        assert_eq!(
-            p.lot("L1").unwrap().expires_on,
-            NaiveDate::from_ymd_opt(2026, 1, 1)
-        );
-    }
-
-    #[test]
-    fn bad_fields_are_each_named() {
-        let errors = validate_product(
-            r#"{"gtin":"8935049500019","name":"x","manufacturer_tax_code":"0300588569","country_of_origin":"XX",
-               "authorized_sellers":["123"],"lots":[{"lot":"L 1","expires_on":"2026-02-30"}]}"#,
-        )
-        .unwrap_err();
-        let fields: Vec<(&str, &str)> = errors.iter().map(|e| (e.field.as_str(), e.code)).collect();
-        assert_eq!(
-            fields,
-            vec![
-                ("gtin", "check_digit"),
-                ("country_of_origin", "invalid_country"),
-                ("authorized_sellers[0]", errors[2].code),
-                ("lots[0].lot", "bad_character"),
-                ("lots[0].expires_on", "invalid_date"),
-            ]
-        );
-    }
-
-    #[test]
-    fn unknown_fields_and_broken_json_are_refused() {
-        let unknown = validate_product(r#"{"gtin":"8935049500018","countri":"VN"}"#).unwrap_err();
-        assert_eq!(unknown[0].code, "invalid_record");
-        assert!(unknown[0].message.get(Lang::En).contains("countri"));
-        assert_eq!(
-            validate_recall("{\"gtin\":").unwrap_err()[0].code,
-            "malformed_json"
-        );
-    }
-}
+mod tests;

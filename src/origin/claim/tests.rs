@@ -17,7 +17,8 @@ fn product() -> Product {
         gtin: "08935049500018".into(),
         name: "Milk".into(),
         brand: None,
-        manufacturer_tax_code: "0300588569".into(),
+        manufacturer_tax_code: Some("0300588569".into()),
+        importer_tax_code: None,
         manufacturer_name: None,
         country_of_origin: "VN".into(),
         authorized_sellers: vec!["0101248141".into()],
@@ -214,4 +215,95 @@ fn an_unreadable_code_is_invalid_and_skips_product_rules() {
     );
     assert_eq!(codes(&outcome), vec!["code_invalid"]);
     assert_eq!(outcome.verdict, Verdict::Invalid);
+}
+
+/// Sunscreen made in Japan, imported by 0319876546, sold on by 0100109106.
+fn imported() -> Lookups {
+    Lookups {
+        product: Some(Product {
+            gtin: "04901234567894".into(),
+            name: "Sunscreen".into(),
+            brand: None,
+            manufacturer_tax_code: None,
+            importer_tax_code: Some("0319876546".into()),
+            manufacturer_name: Some("Sample Cosmetics Co., Ltd.".into()),
+            country_of_origin: "JP".into(),
+            authorized_sellers: vec!["0100109106".into()],
+            lots: Vec::new(),
+        }),
+        ..Lookups::default()
+    }
+}
+
+fn imported_claim(seller: &str, manufacturer: &str) -> ClaimInput {
+    ClaimInput {
+        seller_tax_code: seller.into(),
+        product_code: "04901234567894".into(),
+        claimed_origin: Some("JP".into()),
+        claimed_manufacturer_tax_code: Some(manufacturer.into()),
+        ..ClaimInput::default()
+    }
+}
+
+#[test]
+fn the_importer_and_its_authorised_sellers_claim_imported_goods_like_a_manufacturer() {
+    for seller in ["0319876546", "0319876546-001", "0100109106"] {
+        let outcome = run(&imported_claim(seller, "0319876546"), imported());
+        assert_eq!(codes(&outcome), Vec::<&str>::new(), "{seller}");
+        assert_eq!(outcome.verdict, Verdict::Consistent);
+    }
+    let outsider = run(&imported_claim("0101248141", "0319876546"), imported());
+    assert_eq!(codes(&outsider), vec!["seller_not_authorized"]);
+    let other_importer = run(&imported_claim("0100109106", "0300588569"), imported());
+    assert_eq!(codes(&other_importer), vec!["manufacturer_mismatch"]);
+}
+
+#[test]
+fn the_manufacturer_selling_its_own_goods_is_authorised() {
+    let outcome = run(&input("0300588569", "08935049500018", "VN"), with_product());
+    assert_eq!(codes(&outcome), Vec::<&str>::new());
+}
+
+#[test]
+fn goods_bought_from_the_importer_are_from_a_source() {
+    let invoice = |seller: &str| Invoice {
+        seller_tax_code: seller.into(),
+        template: "1".into(),
+        symbol: "K26TAD".into(),
+        number: "45".into(),
+        issued_on: NaiveDate::from_ymd_opt(2026, 5, 20).unwrap(),
+        tax_authority_code: None,
+        buyer_tax_code: Some("0100109106".into()),
+        status: crate::reference::invoice::InvoiceStatus::Issued,
+        items: vec![crate::reference::invoice::InvoiceItem {
+            gtin: Some("04901234567894".into()),
+            name: None,
+            quantity: Some(10.0),
+        }],
+    };
+    let mut claim = imported_claim("0100109106", "0319876546");
+    claim.invoices = vec![InvoiceRefInput {
+        seller_tax_code: "0319876546".into(),
+        template: "1".into(),
+        symbol: "K26TAD".into(),
+        number: "45".into(),
+        ..InvoiceRefInput::default()
+    }];
+    let from_importer = run(
+        &claim,
+        Lookups {
+            invoices: vec![Some(invoice("0319876546"))],
+            ..imported()
+        },
+    );
+    assert_eq!(codes(&from_importer), Vec::<&str>::new());
+    claim.invoices[0].seller_tax_code = "0101248141".into();
+    let elsewhere = run(
+        &claim,
+        Lookups {
+            invoices: vec![Some(invoice("0101248141"))],
+            ..imported()
+        },
+    );
+    assert_eq!(codes(&elsewhere), vec!["invoice_seller_mismatch"]);
 }

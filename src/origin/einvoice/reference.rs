@@ -15,7 +15,13 @@
 //! * `issued_on` is strictly `YYYY-MM-DD`; it is not compared with today (no clock here);
 //! * cross checks run only between fields that parsed; `symbol_year_mismatch` and
 //!   `symbol_template_mismatch` are reported on `symbol`, the presence checks on
-//!   `tax_authority_code`. A `K` invoice with a malformed code gets both errors.
+//!   `tax_authority_code`. A `K` invoice with a malformed code gets both errors;
+//! * the tax-authority code is optional in a check ([`validate`]): the tax authority's public
+//!   look-up does not ask for it and a seller's invoice reference rarely carries it, so a `C`
+//!   invoice without it is checked on its other fields. A code that is given is validated
+//!   (and compared with the record by `invoice_match`). A record of the invoice itself
+//!   ([`validate_record`], used for reference data) is the tax authority's copy: there a `C`
+//!   invoice must carry its code (`tax_authority_code_missing`).
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -83,7 +89,8 @@ impl InvoiceRef {
     pub fn issued_on(&self) -> Option<NaiveDate> {
         self.issued_on
     }
-    /// The tax authority's code, when given (always for `C`, never for `K` invoices).
+    /// The tax authority's code, when given (never for `K` invoices; a check may omit it for
+    /// a `C` invoice, a record may not).
     pub fn tax_authority_code(&self) -> Option<&TaxAuthorityCode> {
         self.tax_authority_code.as_ref()
     }
@@ -180,7 +187,7 @@ impl DateError {
 pub enum CrossCheckError {
     /// The symbol's `YY` is not the last two digits of the issue date's year.
     SymbolYearMismatch,
-    /// A `C` symbol without a tax-authority code.
+    /// A `C` symbol without a tax-authority code, in an invoice record (a check may omit it).
     TaxAuthorityCodeMissing,
     /// A `K` symbol with a tax-authority code.
     TaxAuthorityCodeUnexpected,
@@ -210,8 +217,8 @@ impl CrossCheckError {
                 "Năm trong ký hiệu hóa đơn không khớp với năm của ngày lập hóa đơn",
             ),
             CrossCheckError::TaxAuthorityCodeMissing => (
-                "An invoice whose symbol starts with C must carry the tax authority's code",
-                "Hóa đơn có ký hiệu bắt đầu bằng C phải có mã của cơ quan thuế",
+                "The record of an invoice whose symbol starts with C must carry the tax authority's code",
+                "Hồ sơ hóa đơn có ký hiệu bắt đầu bằng C phải có mã của cơ quan thuế",
             ),
             CrossCheckError::TaxAuthorityCodeUnexpected => (
                 "An invoice whose symbol starts with K has no tax authority's code",
@@ -273,9 +280,32 @@ fn split_combined(symbol: &str) -> (Option<&str>, &str) {
     }
 }
 
-/// Checks every field of `input` and the fields against each other; returns the typed
-/// reference, or every problem found.
+/// Whether a `C` invoice must carry the tax-authority code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AuthorityCodeRule {
+    /// A check request: the code may be omitted (see the module docs).
+    Optional,
+    /// A record of the invoice: a `C` invoice carries its code.
+    Required,
+}
+
+/// Checks every field of a reference a client quotes in a check, and the fields against each
+/// other; returns the typed reference, or every problem found. The tax-authority code is
+/// optional for a `C` invoice (a `K` invoice with one is still inconsistent).
 pub fn validate(input: &InvoiceRefInput) -> Result<InvoiceRef, Vec<FieldError>> {
+    validate_with(input, AuthorityCodeRule::Optional)
+}
+
+/// [`validate`] for the record of an invoice (reference data): a `C` invoice must also carry
+/// the tax-authority code.
+pub fn validate_record(input: &InvoiceRefInput) -> Result<InvoiceRef, Vec<FieldError>> {
+    validate_with(input, AuthorityCodeRule::Required)
+}
+
+fn validate_with(
+    input: &InvoiceRefInput,
+    authority_code: AuthorityCodeRule,
+) -> Result<InvoiceRef, Vec<FieldError>> {
     let mut errors = Vec::new();
 
     let seller = TaxCode::parse(&input.seller_tax_code)
@@ -347,10 +377,12 @@ pub fn validate(input: &InvoiceRefInput) -> Result<InvoiceRef, Vec<FieldError>> 
             }
         }
         match (symbol.has_tax_authority_code(), authority_text.is_some()) {
-            (true, false) => errors.push(field_error!(
-                "tax_authority_code",
-                CrossCheckError::TaxAuthorityCodeMissing
-            )),
+            (true, false) if authority_code == AuthorityCodeRule::Required => {
+                errors.push(field_error!(
+                    "tax_authority_code",
+                    CrossCheckError::TaxAuthorityCodeMissing
+                ))
+            }
             (false, true) => errors.push(field_error!(
                 "tax_authority_code",
                 CrossCheckError::TaxAuthorityCodeUnexpected

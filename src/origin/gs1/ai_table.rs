@@ -1,93 +1,209 @@
-//! The GS1 Application Identifier table, as data.
+//! The GS1 Application Identifier table, built from the GS1 Barcode Syntax Dictionary.
 //!
-//! Each [`AiDef`] says how an AI's data is built (one or more [`Component`]s with a character
-//! set, a length range and an optional [`Rule`]: check digit, date, ISO country code) and how
-//! the AI associates with others (`requires`, `excludes`). The measure families 310n–369n are
-//! one generic entry per three-digit family whose fourth digit (0–5, as in the GS1 Barcode
-//! Syntax Dictionary) is the number of decimals. One checker (`field.rs`) walks this table;
-//! there is no per-AI code anywhere. This module must never hold parsing logic.
+//! The dictionary (`data/gs1-syntax-dictionary.txt`, vendored with its Apache 2.0 licence) is
+//! compiled in and read once, the first time the table is used (`serve` reads it at start-up,
+//! see [`table`]); `dictionary.rs` parses it. Each [`AiDef`] says how an AI's data is built
+//! (its [`Component`]s: character set, length, optional or not, and the [`Linter`]s that
+//! check the content) and how the AI associates with others (`req`, `ex`), whether it needs no
+//! FNC1 separator (`*`), whether it may stand in a Digital Link query (`?`) and, for a Digital
+//! Link primary key, its qualifier sequences (`dlpkey`). AI ranges (`3100-3105`, `91-99`) are
+//! one entry per AI. One checker (`field.rs`) walks this table; there is no per-AI code
+//! anywhere, and a new GS1 release is a new copy of the file. This module must never hold
+//! parsing logic for codes.
 //!
-//! Association rules follow RULES.md exactly (the "needs" notes there); the Syntax
-//! Dictionary has more, which we do not enforce so as not to refuse genuine data. One reading
-//! to note: RULES.md says "37 needs 02 and 00", encoded as two groups that must both be met.
+//! The predefined-length table (which first two digits never need FNC1) comes from the GS1
+//! General Specifications and also applies to AIs the dictionary does not know; a test checks
+//! it agrees with the dictionary's `*` flags.
+
+use std::sync::LazyLock;
+
+use super::dictionary;
+use super::lint::Linter;
+
+/// The vendored dictionary text.
+pub const DICTIONARY: &str = include_str!("data/gs1-syntax-dictionary.txt");
 
 /// Character set of a component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Charset {
-    /// ASCII digits.
+    /// ASCII digits (`N`).
     Numeric,
-    /// GS1 AI encodable character set 82: `!"%&'()*+,-./0-9:;<=>?A-Z_a-z`.
+    /// GS1 AI encodable character set 82 (`X`): `!"%&'()*+,-./0-9:;<=>?A-Z_a-z`.
     Cset82,
-    /// GS1 AI encodable character set 39: `#-/0-9A-Z`.
+    /// GS1 AI encodable character set 39 (`Y`): `#-/0-9A-Z`.
     Cset39,
-}
-
-/// An extra check on a component, beyond character set and length.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rule {
-    /// No further check.
-    None,
-    /// The last digit is the mod-10 check digit of the component.
-    CheckDigit,
-    /// `YYMMDD`; `day_zero` says whether day `00` is allowed.
-    Date {
-        /// Day `00` allowed.
-        day_zero: bool,
-    },
-    /// `YYMMDDhhmm`.
-    DateTime,
-    /// One ISO 3166-1 numeric country code (N3).
-    Country,
-    /// One to five ISO 3166-1 numeric country codes, concatenated (N3..15).
-    CountryList,
-    /// A single digit that must be `0` (the filler digit in front of a GRAI in AI 8003).
-    Zero,
+    /// GS1 character set 64 (`Z`, base64url): `-0-9A-Z_a-z`, with `=` padding at the end.
+    Cset64,
 }
 
 /// One part of an AI's data. Every component but the last has a fixed length.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Component {
     /// Allowed characters.
     pub charset: Charset,
-    /// Minimum length (0 for an optional trailing part).
+    /// Minimum length when present.
     pub min: usize,
     /// Maximum length.
     pub max: usize,
-    /// Extra check.
-    pub rule: Rule,
+    /// Whether the component may be left out (only once the data is used up).
+    pub optional: bool,
+    /// The content checks, in order.
+    pub linters: Vec<Linter>,
 }
 
-/// The definition of one Application Identifier (or one measure family).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// An AI or an AI pattern in a `req`/`ex` rule: `01`, `31nn`, `392n` (`n` is any digit).
+///
+/// Matching compares [`ai_key`]s under a mask, one integer operation per AI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AiPattern {
+    digits: [u8; 4],
+    len: u8,
+    value: u32,
+    mask: u32,
+}
+
+/// An AI of 2–4 digits as one integer: its length, then one nibble a digit (`None` for
+/// anything else). AIs with the same key are the same AI.
+pub fn ai_key(ai: &[u8]) -> Option<u32> {
+    if !(2..=4).contains(&ai.len()) {
+        return None;
+    }
+    let mut key = u32::try_from(ai.len()).ok()? << 16;
+    for (index, &byte) in ai.iter().enumerate() {
+        if !byte.is_ascii_digit() {
+            return None;
+        }
+        key |= u32::from(byte - b'0') << (12 - 4 * index);
+    }
+    Some(key)
+}
+
+impl AiPattern {
+    /// Reads a pattern of 2–4 digits or `n`; `None` for anything else.
+    pub fn parse(text: &str) -> Option<AiPattern> {
+        let bytes = text.as_bytes();
+        let valid = (2..=4).contains(&bytes.len())
+            && bytes.iter().all(|&b| b.is_ascii_digit() || b == b'n')
+            && bytes.first().is_some_and(u8::is_ascii_digit);
+        if !valid {
+            return None;
+        }
+        let mut digits = [0u8; 4];
+        digits.get_mut(..bytes.len())?.copy_from_slice(bytes);
+        let concrete: Vec<u8> = bytes
+            .iter()
+            .map(|&b| if b == b'n' { b'0' } else { b })
+            .collect();
+        let mut mask = 0xF_0000u32;
+        for (index, &byte) in bytes.iter().enumerate() {
+            if byte != b'n' {
+                mask |= 0xF << (12 - 4 * index);
+            }
+        }
+        Some(AiPattern {
+            digits,
+            len: u8::try_from(bytes.len()).ok()?,
+            value: ai_key(&concrete)? & mask,
+            mask,
+        })
+    }
+
+    /// Whether the AI `ai` (its digits) matches.
+    pub fn matches(&self, ai: &[u8]) -> bool {
+        ai_key(ai).is_some_and(|key| self.matches_key(key))
+    }
+
+    /// Whether the AI with this [`ai_key`] matches.
+    #[inline]
+    pub fn matches_key(&self, key: u32) -> bool {
+        key & self.mask == self.value
+    }
+
+    /// The pattern as written.
+    pub fn as_str(&self) -> &str {
+        let written = self.digits.get(..usize::from(self.len)).unwrap_or_default();
+        std::str::from_utf8(written).unwrap_or("")
+    }
+}
+
+/// The definition of one Application Identifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AiDef {
-    /// The AI digits; for a measure family the first three digits (`"310"`).
-    pub ai: &'static str,
-    /// The GS1 data title.
+    /// The AI digits (`"01"`, `"3103"`).
+    pub ai: String,
+    /// The GS1 data title (empty where the dictionary gives none).
     pub title: &'static str,
     /// The data components in order.
-    pub parts: &'static [Component],
-    /// Groups of AIs of which each group needs at least one present.
-    pub requires: &'static [&'static [&'static str]],
-    /// AIs that may not appear together with this one.
-    pub excludes: &'static [&'static str],
-    /// A measure family: the real AI is `ai` plus one digit 0–5 giving the decimals.
-    pub decimal_family: bool,
+    pub parts: Vec<Component>,
+    /// The `req` rules: each must be met, by any one of its alternatives, an alternative being
+    /// AIs (or patterns) that must all be present.
+    pub requires: Vec<Vec<Vec<AiPattern>>>,
+    /// The `ex` rules: AIs (or patterns) that may not appear with this one (itself aside).
+    pub excludes: Vec<AiPattern>,
+    /// `*`: a predefined-length AI that never needs an FNC1 separator.
+    pub no_separator: bool,
+    /// `?`: may stand as a Digital Link data attribute (in the query string).
+    pub dl_attribute: bool,
+    /// `dlpkey`: a Digital Link primary key, with its qualifier sequences (each an ordered
+    /// list of AIs of which any subset may follow the key, in that order).
+    pub dl_key: Option<Vec<Vec<String>>>,
+    key: u32,
+    min_len: usize,
+    max_len: usize,
 }
 
 impl AiDef {
+    /// Builds a definition; the lengths follow from the components.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        ai: String,
+        title: &'static str,
+        parts: Vec<Component>,
+        requires: Vec<Vec<Vec<AiPattern>>>,
+        excludes: Vec<AiPattern>,
+        no_separator: bool,
+        dl_attribute: bool,
+        dl_key: Option<Vec<Vec<String>>>,
+    ) -> AiDef {
+        let min_len = parts
+            .iter()
+            .filter(|part| !part.optional)
+            .map(|part| part.min)
+            .sum();
+        let max_len = parts.iter().map(|part| part.max).sum();
+        AiDef {
+            key: ai_key(ai.as_bytes()).unwrap_or(0),
+            ai,
+            title,
+            parts,
+            requires,
+            excludes,
+            no_separator,
+            dl_attribute,
+            dl_key,
+            min_len,
+            max_len,
+        }
+    }
+
+    /// The AI as one integer ([`ai_key`]), for pattern matching.
+    pub fn key(&self) -> u32 {
+        self.key
+    }
+
     /// Minimum data length.
     pub fn min_len(&self) -> usize {
-        self.parts.iter().map(|part| part.min).sum()
+        self.min_len
     }
 
     /// Maximum data length.
     pub fn max_len(&self) -> usize {
-        self.parts.iter().map(|part| part.max).sum()
+        self.max_len
     }
 
     /// Whether the data has one fixed length.
     pub fn is_fixed_length(&self) -> bool {
-        self.min_len() == self.max_len()
+        self.min_len == self.max_len
     }
 
     /// The data length fixed by the predefined-length table when the AI's first two digits
@@ -96,9 +212,9 @@ impl AiDef {
         predefined(self.ai.as_bytes()).map(|(_, data_len)| data_len)
     }
 
-    /// Length of the real AI in digits (4 for a measure family entry).
-    pub fn ai_len(&self) -> usize {
-        self.ai.len() + usize::from(self.decimal_family)
+    /// Whether a component of this AI carries `linter`.
+    pub fn has_linter(&self, linter: Linter) -> bool {
+        self.parts.iter().any(|part| part.linters.contains(&linter))
     }
 }
 
@@ -132,6 +248,10 @@ const PREDEFINED_ROWS: &[(&str, usize, usize)] = &[
 
 static PREDEFINED_INDEX: [(u8, u8); 100] = build_predefined(PREDEFINED_ROWS);
 
+const fn two_digit_key(a: u8, b: u8) -> usize {
+    ((a - b'0') as usize) * 10 + (b - b'0') as usize
+}
+
 const fn build_predefined(rows: &[(&str, usize, usize)]) -> [(u8, u8); 100] {
     let mut index = [(0u8, 0u8); 100];
     let mut row = 0;
@@ -154,279 +274,106 @@ pub fn predefined(ai_digits: &[u8]) -> Option<(usize, usize)> {
     }
 }
 
-const fn part(charset: Charset, min: usize, max: usize, rule: Rule) -> Component {
-    Component {
-        charset,
-        min,
-        max,
-        rule,
-    }
+/// The AI table: every definition in dictionary order, indexed by the AI's value for O(1)
+/// look-ups (AIs are prefix-free, so at most one of the 2-, 3- and 4-digit readings matches).
+pub struct AiTable {
+    defs: Vec<AiDef>,
+    /// Row + 1 of each AI (0: none), by the AI's number, one array per AI length.
+    by_two: Vec<u16>,
+    by_three: Vec<u16>,
+    by_four: Vec<u16>,
 }
 
-use Charset::{Cset39 as Y, Cset82 as X, Numeric as N};
-
-const N2: &[Component] = &[part(N, 2, 2, Rule::None)];
-const N3_COUNTRY: &[Component] = &[part(N, 3, 3, Rule::Country)];
-const N3_15_COUNTRIES: &[Component] = &[part(N, 3, 15, Rule::CountryList)];
-const N4: &[Component] = &[part(N, 4, 4, Rule::None)];
-const N6: &[Component] = &[part(N, 6, 6, Rule::None)];
-const N13: &[Component] = &[part(N, 13, 13, Rule::None)];
-const N14: &[Component] = &[part(N, 14, 14, Rule::None)];
-const N_TO_4: &[Component] = &[part(N, 1, 4, Rule::None)];
-const N_TO_6: &[Component] = &[part(N, 1, 6, Rule::None)];
-const N_TO_8: &[Component] = &[part(N, 1, 8, Rule::None)];
-const N_TO_10: &[Component] = &[part(N, 1, 10, Rule::None)];
-const N_TO_12: &[Component] = &[part(N, 1, 12, Rule::None)];
-const N13_CD: &[Component] = &[part(N, 13, 13, Rule::CheckDigit)];
-const N14_CD: &[Component] = &[part(N, 14, 14, Rule::CheckDigit)];
-const N17_CD: &[Component] = &[part(N, 17, 17, Rule::CheckDigit)];
-const N18_CD: &[Component] = &[part(N, 18, 18, Rule::CheckDigit)];
-const DATE_DAY0: &[Component] = &[part(N, 6, 6, Rule::Date { day_zero: true })];
-const DATE: &[Component] = &[part(N, 6, 6, Rule::Date { day_zero: false })];
-const DATE_TIME: &[Component] = &[part(N, 10, 10, Rule::DateTime)];
-const X2: &[Component] = &[part(X, 1, 2, Rule::None)];
-const X3: &[Component] = &[part(X, 1, 3, Rule::None)];
-const X10: &[Component] = &[part(X, 1, 10, Rule::None)];
-const X12: &[Component] = &[part(X, 1, 12, Rule::None)];
-const X20: &[Component] = &[part(X, 1, 20, Rule::None)];
-const X25: &[Component] = &[part(X, 1, 25, Rule::None)];
-const X28: &[Component] = &[part(X, 1, 28, Rule::None)];
-const X30: &[Component] = &[part(X, 1, 30, Rule::None)];
-const X34: &[Component] = &[part(X, 1, 34, Rule::None)];
-const X50: &[Component] = &[part(X, 1, 50, Rule::None)];
-const X70: &[Component] = &[part(X, 1, 70, Rule::None)];
-const X90: &[Component] = &[part(X, 1, 90, Rule::None)];
-const Y30: &[Component] = &[part(Y, 1, 30, Rule::None)];
-const GDTI: &[Component] = &[
-    part(N, 13, 13, Rule::CheckDigit),
-    part(X, 0, 17, Rule::None),
-];
-const GCN: &[Component] = &[
-    part(N, 13, 13, Rule::CheckDigit),
-    part(N, 0, 12, Rule::None),
-];
-const SHIP_TO_POST_ISO: &[Component] = &[part(N, 3, 3, Rule::Country), part(X, 0, 9, Rule::None)];
-const GRAI: &[Component] = &[
-    part(N, 1, 1, Rule::Zero),
-    part(N, 13, 13, Rule::CheckDigit),
-    part(X, 0, 16, Rule::None),
-];
-const ITIP: &[Component] = &[part(N, 14, 14, Rule::CheckDigit), part(N, 4, 4, Rule::None)];
-const UIC_EXT: &[Component] = &[part(N, 1, 1, Rule::None), part(X, 3, 3, Rule::None)];
-
-const fn ai(ai: &'static str, title: &'static str, parts: &'static [Component]) -> AiDef {
-    AiDef {
-        ai,
-        title,
-        parts,
-        requires: &[],
-        excludes: &[],
-        decimal_family: false,
-    }
-}
-
-const fn req(
-    mut def: AiDef,
-    requires: &'static [&'static [&'static str]],
-    excludes: &'static [&'static str],
-) -> AiDef {
-    def.requires = requires;
-    def.excludes = excludes;
-    def
-}
-
-const fn measure(family: &'static str, title: &'static str) -> AiDef {
-    let mut def = ai(family, title, N6);
-    def.decimal_family = true;
-    def
-}
-
-/// The AI table, sorted by `ai` (byte order); [`match_prefix`] indexes it by the first two
-/// digits, so lookups are O(1) plus a scan of the few AIs sharing those digits.
-pub static AI_TABLE: &[AiDef] = TABLE;
-
-const TABLE: &[AiDef] = &[
-    ai("00", "SSCC", N18_CD),
-    ai("01", "GTIN", N14_CD),
-    req(ai("02", "CONTENT", N14_CD), &[&["37"]], &[]),
-    ai("03", "MTO GTIN", N14_CD),
-    req(ai("10", "BATCH/LOT", X20), &[&["01", "02", "8006"]], &[]),
-    ai("11", "PROD DATE", DATE_DAY0),
-    ai("12", "DUE DATE", DATE_DAY0),
-    ai("13", "PACK DATE", DATE_DAY0),
-    ai("15", "BEST BEFORE or BEST BY", DATE_DAY0),
-    ai("16", "SELL BY", DATE_DAY0),
-    ai("17", "USE BY OR EXPIRY", DATE_DAY0),
-    ai("20", "VARIANT", N2),
-    req(ai("21", "SERIAL", X20), &[&["01", "8006"]], &["235"]),
-    req(ai("22", "CPV", X20), &[&["01"]], &[]),
-    req(ai("235", "TPX", X28), &[&["01"]], &[]),
-    ai("240", "ADDITIONAL ID", X30),
-    ai("241", "CUST. PART No.", X30),
-    ai("242", "MTO VARIANT", N_TO_6),
-    ai("243", "PCN", X20),
-    req(ai("250", "SECONDARY SERIAL", X30), &[&["01"], &["21"]], &[]),
-    ai("251", "REF. TO SOURCE", X30),
-    ai("253", "GDTI", GDTI),
-    req(ai("254", "GLN EXTENSION COMPONENT", X20), &[&["414"]], &[]),
-    ai("255", "GCN", GCN),
-    ai("30", "VAR. COUNT", N_TO_8),
-    measure("310", "NET WEIGHT (kg)"),
-    measure("311", "LENGTH (m)"),
-    measure("312", "WIDTH (m)"),
-    measure("313", "HEIGHT (m)"),
-    measure("314", "AREA (m²)"),
-    measure("315", "NET VOLUME (l)"),
-    measure("316", "NET VOLUME (m³)"),
-    measure("320", "NET WEIGHT (lb)"),
-    measure("321", "LENGTH (in)"),
-    measure("322", "LENGTH (ft)"),
-    measure("323", "LENGTH (yd)"),
-    measure("324", "WIDTH (in)"),
-    measure("325", "WIDTH (ft)"),
-    measure("326", "WIDTH (yd)"),
-    measure("327", "HEIGHT (in)"),
-    measure("328", "HEIGHT (ft)"),
-    measure("329", "HEIGHT (yd)"),
-    measure("330", "GROSS WEIGHT (kg)"),
-    measure("331", "LENGTH (m), log"),
-    measure("332", "WIDTH (m), log"),
-    measure("333", "HEIGHT (m), log"),
-    measure("334", "AREA (m²), log"),
-    measure("335", "VOLUME (l), log"),
-    measure("336", "VOLUME (m³), log"),
-    measure("337", "KG PER m²"),
-    measure("340", "GROSS WEIGHT (lb)"),
-    measure("341", "LENGTH (in), log"),
-    measure("342", "LENGTH (ft), log"),
-    measure("343", "LENGTH (yd), log"),
-    measure("344", "WIDTH (in), log"),
-    measure("345", "WIDTH (ft), log"),
-    measure("346", "WIDTH (yd), log"),
-    measure("347", "HEIGHT (in), log"),
-    measure("348", "HEIGHT (ft), log"),
-    measure("349", "HEIGHT (yd), log"),
-    measure("350", "AREA (in²)"),
-    measure("351", "AREA (ft²)"),
-    measure("352", "AREA (yd²)"),
-    measure("353", "AREA (in²), log"),
-    measure("354", "AREA (ft²), log"),
-    measure("355", "AREA (yd²), log"),
-    measure("356", "NET WEIGHT (troy oz)"),
-    measure("357", "NET VOLUME (oz)"),
-    measure("360", "NET VOLUME (qt)"),
-    measure("361", "NET VOLUME (gal.)"),
-    measure("362", "VOLUME (qt), log"),
-    measure("363", "VOLUME (gal.), log"),
-    measure("364", "VOLUME (in³)"),
-    measure("365", "VOLUME (ft³)"),
-    measure("366", "VOLUME (yd³)"),
-    measure("367", "VOLUME (in³), log"),
-    measure("368", "VOLUME (ft³), log"),
-    measure("369", "VOLUME (yd³), log"),
-    req(ai("37", "COUNT", N_TO_8), &[&["02"], &["00"]], &[]),
-    ai("400", "ORDER NUMBER", X30),
-    ai("401", "GINC", X30),
-    ai("402", "GSIN", N17_CD),
-    ai("403", "ROUTE", X30),
-    ai("410", "SHIP TO LOC", N13_CD),
-    ai("411", "BILL TO", N13_CD),
-    ai("412", "PURCHASE FROM", N13_CD),
-    ai("413", "SHIP FOR LOC", N13_CD),
-    ai("414", "LOC No.", N13_CD),
-    ai("415", "PAY TO", N13_CD),
-    ai("416", "PROD/SERV LOC", N13_CD),
-    ai("417", "PARTY", N13_CD),
-    ai("420", "SHIP TO POST", X20),
-    ai("421", "SHIP TO POST", SHIP_TO_POST_ISO),
-    ai("422", "ORIGIN", N3_COUNTRY),
-    ai("423", "COUNTRY - INITIAL PROCESS.", N3_15_COUNTRIES),
-    ai("424", "COUNTRY - PROCESS.", N3_COUNTRY),
-    ai("425", "COUNTRY - DISASSEMBLY", N3_15_COUNTRIES),
-    ai("426", "COUNTRY - FULL PROCESS", N3_COUNTRY),
-    ai("427", "ORIGIN SUBDIVISION", X3),
-    ai("7001", "NSN", N13),
-    ai("7002", "MEAT CUT", X30),
-    ai("7003", "EXPIRY TIME", DATE_TIME),
-    ai("7004", "ACTIVE POTENCY", N_TO_4),
-    ai("7005", "CATCH AREA", X12),
-    ai("7006", "FIRST FREEZE DATE", DATE),
-    ai("7008", "AQUATIC SPECIES", X3),
-    ai("7009", "FISHING GEAR TYPE", X10),
-    ai("7010", "PROD METHOD", X2),
-    ai("7020", "REFURB LOT", X20),
-    ai("7021", "FUNC STAT", X20),
-    ai("7022", "REV STAT", X20),
-    ai("7023", "GIAI - ASSEMBLY", X30),
-    ai("7040", "UIC+EXT", UIC_EXT),
-    ai("710", "NHRN PZN", X20),
-    ai("711", "NHRN CIP", X20),
-    ai("712", "NHRN CN", X20),
-    ai("713", "NHRN DRN", X20),
-    ai("714", "NHRN AIM", X20),
-    ai("715", "NHRN NDC", X20),
-    ai("8001", "DIMENSIONS", N14),
-    ai("8002", "CMT No.", X20),
-    ai("8003", "GRAI", GRAI),
-    ai("8004", "GIAI", X30),
-    ai("8005", "PRICE PER UNIT", N6),
-    ai("8006", "ITIP", ITIP),
-    ai("8007", "IBAN", X34),
-    ai("8009", "OPTSEN", X50),
-    ai("8010", "CPID", Y30),
-    req(ai("8011", "CPID SERIAL", N_TO_12), &[&["8010"]], &[]),
-    ai("8012", "VERSION", X20),
-    ai("8017", "GSRN - PROVIDER", N18_CD),
-    ai("8018", "GSRN - RECIPIENT", N18_CD),
-    req(ai("8019", "SRIN", N_TO_10), &[&["8017", "8018"]], &[]),
-    req(ai("8020", "REF No.", X25), &[&["415"]], &[]),
-    ai("8026", "ITIP CONTENT", ITIP),
-    ai("8111", "POINTS", N4),
-    ai("8200", "PRODUCT URL", X70),
-    ai("90", "INTERNAL", X30),
-    ai("91", "INTERNAL", X90),
-    ai("92", "INTERNAL", X90),
-    ai("93", "INTERNAL", X90),
-    ai("94", "INTERNAL", X90),
-    ai("95", "INTERNAL", X90),
-    ai("96", "INTERNAL", X90),
-    ai("97", "INTERNAL", X90),
-    ai("98", "INTERNAL", X90),
-    ai("99", "INTERNAL", X90),
-];
-
-/// The highest decimals digit of a measure family AI (310n: n = 0–5).
-pub const MAX_DECIMALS: u8 = b'5';
-
-/// Index of [`AI_TABLE`] by the AI's first two digits: the range of rows starting with them.
-static INDEX: [(u16, u16); 100] = build_index(TABLE);
-
-const fn two_digit_key(a: u8, b: u8) -> usize {
-    ((a - b'0') as usize) * 10 + (b - b'0') as usize
-}
-
-const fn build_index(table: &[AiDef]) -> [(u16, u16); 100] {
-    let mut index = [(0u16, 0u16); 100];
-    let mut row = 0;
-    while row < table.len() {
-        let ai = table[row].ai.as_bytes();
-        let key = two_digit_key(ai[0], ai[1]);
-        if index[key].1 == 0 {
-            index[key].0 = row as u16;
+impl AiTable {
+    /// Indexes `defs`; `None` when an AI is not 2–4 digits or appears twice.
+    pub fn new(defs: Vec<AiDef>) -> Option<AiTable> {
+        let mut table = AiTable {
+            defs,
+            by_two: vec![0; 100],
+            by_three: vec![0; 1000],
+            by_four: vec![0; 10000],
+        };
+        for (row, def) in table.defs.iter().enumerate() {
+            let value = usize::try_from(number(def.ai.as_bytes())?).ok()?;
+            let slots = match def.ai.len() {
+                2 => &mut table.by_two,
+                3 => &mut table.by_three,
+                4 => &mut table.by_four,
+                _ => return None,
+            };
+            let slot = slots.get_mut(value)?;
+            if *slot != 0 {
+                return None;
+            }
+            *slot = u16::try_from(row + 1).ok()?;
         }
-        index[key].1 = row as u16 + 1;
-        row += 1;
+        Some(table)
     }
-    index
+
+    /// Every definition, in dictionary order.
+    pub fn defs(&self) -> &[AiDef] {
+        &self.defs
+    }
+
+    fn row(&self, slots: &[u16], value: usize) -> Option<&AiDef> {
+        let row = usize::from(*slots.get(value)?).checked_sub(1)?;
+        self.defs.get(row)
+    }
+
+    /// Finds the AI at the start of `data`: the definition and the AI's length in digits.
+    #[inline]
+    pub fn match_prefix(&self, data: &[u8]) -> Option<(&AiDef, usize)> {
+        let digit = |at: usize| {
+            data.get(at)
+                .filter(|b| b.is_ascii_digit())
+                .map(|b| usize::from(b - b'0'))
+        };
+        let two = digit(0)? * 10 + digit(1)?;
+        if let Some(def) = self.row(&self.by_two, two) {
+            return Some((def, 2));
+        }
+        let three = two * 10 + digit(2)?;
+        if let Some(def) = self.row(&self.by_three, three) {
+            return Some((def, 3));
+        }
+        let four = three * 10 + digit(3)?;
+        self.row(&self.by_four, four).map(|def| (def, 4))
+    }
 }
 
-/// Looks up an AI given as its exact digits (`"01"`, `"3103"`). Measure families match only
-/// with their decimals digit.
+/// The value of 2–4 ASCII digits.
+fn number(digits: &[u8]) -> Option<u32> {
+    digits.iter().try_fold(0u32, |acc, &b| {
+        b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
+    })
+}
+
+static TABLE: LazyLock<AiTable> = LazyLock::new(|| {
+    // The dictionary is compiled in and a test parses it, so this cannot fail in a tested
+    // build; a broken copy stops the process at start-up (`serve` calls `table()` first).
+    let defs = dictionary::parse(DICTIONARY)
+        .unwrap_or_else(|error| panic!("GS1 Syntax Dictionary: {error}"));
+    AiTable::new(defs).unwrap_or_else(|| panic!("GS1 Syntax Dictionary: AIs are not unique"))
+});
+
+/// The AI table (built on first use).
+pub fn table() -> &'static AiTable {
+    &TABLE
+}
+
+/// Every AI definition, in dictionary order.
+pub fn all() -> &'static [AiDef] {
+    TABLE.defs()
+}
+
+/// Looks up an AI given as its exact digits (`"01"`, `"3103"`).
+#[inline]
 pub fn lookup(ai: &str) -> Option<&'static AiDef> {
     lookup_bytes(ai.as_bytes())
 }
 
 /// [`lookup`] on bytes.
+#[inline]
 pub fn lookup_bytes(ai: &[u8]) -> Option<&'static AiDef> {
     match_prefix(ai)
         .filter(|&(_, len)| len == ai.len())
@@ -435,26 +382,38 @@ pub fn lookup_bytes(ai: &[u8]) -> Option<&'static AiDef> {
 
 /// Finds the AI at the start of `data` (AIs are prefix-free): the definition and the AI's
 /// length in digits.
+#[inline]
 pub fn match_prefix(data: &[u8]) -> Option<(&'static AiDef, usize)> {
-    let (&first, &second) = (data.first()?, data.get(1)?);
-    if !first.is_ascii_digit() || !second.is_ascii_digit() {
-        return None;
+    TABLE.match_prefix(data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_match_digits_and_wildcards() {
+        let pattern = AiPattern::parse("31nn").expect("pattern");
+        assert!(pattern.matches(b"3103") && pattern.matches(b"3199"));
+        assert!(!pattern.matches(b"3203") && !pattern.matches(b"310"));
+        assert_eq!(pattern.as_str(), "31nn");
+        assert!(AiPattern::parse("01").is_some_and(|p| p.matches(b"01") && !p.matches(b"011")));
+        assert_eq!(ai_key(b"3103"), Some(0x4_3103));
+        assert_eq!(AiPattern::parse("n1"), None);
+        assert_eq!(AiPattern::parse("01234"), None);
     }
-    let (start, end) = INDEX.get(two_digit_key(first, second)).copied()?;
-    let rows = AI_TABLE.get(usize::from(start)..usize::from(end))?;
-    rows.iter().find_map(|def| {
-        let ai = def.ai.as_bytes();
-        let written = data.get(..ai.len())?;
-        if !written.iter().zip(ai).all(|(a, b)| a == b) {
-            return None;
-        }
-        if def.decimal_family {
-            let decimals = *data.get(ai.len())?;
-            (b'0'..=MAX_DECIMALS)
-                .contains(&decimals)
-                .then_some((def, ai.len() + 1))
-        } else {
-            Some((def, ai.len()))
-        }
-    })
+
+    #[test]
+    fn lookups_find_each_ai_by_its_exact_digits() {
+        assert_eq!(lookup("01").map(|d| d.title), Some("GTIN"));
+        assert_eq!(lookup("3103").map(|d| d.ai.as_str()), Some("3103"));
+        assert_eq!(lookup("310"), None);
+        assert_eq!(lookup("3106"), None, "the dictionary stops 310n at 3105");
+        assert_eq!(
+            match_prefix(b"8013ABC").map(|(d, l)| (d.ai.as_str(), l)),
+            Some(("8013", 4))
+        );
+        assert_eq!(match_prefix(b"0"), None);
+        assert_eq!(match_prefix(b"2x"), None);
+    }
 }

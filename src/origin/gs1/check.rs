@@ -1,5 +1,5 @@
 //! The result of reading one GS1 code ([`Check`]) and the rules that span several elements:
-//! duplicates, `requires` and `excludes` from the AI table.
+//! duplicates, and the Syntax Dictionary's `req` and `ex` rules from the AI table.
 //!
 //! The format parsers (`element_string.rs`, `digital_link.rs`, the bare-GTIN path in `mod.rs`)
 //! feed a [`Collector`]; only the collector turns byte offsets into the character positions
@@ -9,11 +9,12 @@ use chrono::NaiveDate;
 use compact_str::CompactString;
 use serde::Serialize;
 
-use super::ai_table::{self, AiDef, Rule};
+use super::ai_table::{self, AiDef, AiPattern};
 use super::date;
 use super::error::{Gs1Error, Gs1ErrorCode};
 use super::field::check_field;
 use super::keys::Gtin;
+use super::lint::Linter;
 use super::prefix::{self, PrefixInfo};
 use crate::origin::country::{self, Country};
 
@@ -103,11 +104,9 @@ impl Check {
     /// of the month. `None` when the AI is absent, not a date AI, or the date is invalid.
     pub fn date_of(&self, ai: &str, current_year: i32) -> Option<NaiveDate> {
         let def = ai_table::lookup(ai)?;
-        let day_zero = match def.parts {
-            [part] => match part.rule {
-                Rule::Date { day_zero } => day_zero,
-                _ => return None,
-            },
+        let day_zero = match def.parts.as_slice() {
+            [part] if part.linters.contains(&Linter::Yymmd0) => true,
+            [part] if part.linters.contains(&Linter::Yymmdd) => false,
             _ => return None,
         };
         let value = self.value_of(ai)?;
@@ -123,6 +122,9 @@ impl Check {
 /// Gathers elements and errors while a format parser walks the input.
 pub(crate) struct Collector<'a> {
     input: &'a [u8],
+    /// The same input as text, to take a value read exactly from it without a second UTF-8
+    /// check.
+    text: &'a str,
     ascii: bool,
     base: usize,
     current_year: i32,
@@ -135,15 +137,21 @@ pub(crate) struct Collector<'a> {
 /// Where each element's AI stood and its definition, parallel to the elements. The first
 /// few live inline so a typical code costs no allocation here.
 struct Places {
-    inline: [(usize, Option<&'static AiDef>); 8],
+    inline: [(usize, Option<&'static AiDef>); INLINE_PLACES],
+    /// The [`AiDef::key`] of each inline element, for the association rules' tight loop.
+    keys: [u32; INLINE_PLACES],
     len: usize,
     spill: Vec<(usize, &'static AiDef)>,
 }
 
+/// How many elements' places live inline.
+const INLINE_PLACES: usize = 8;
+
 impl Places {
     fn new() -> Places {
         Places {
-            inline: [(0, None); 8],
+            inline: [(0, None); INLINE_PLACES],
+            keys: [0; INLINE_PLACES],
             len: 0,
             spill: Vec::new(),
         }
@@ -154,14 +162,32 @@ impl Places {
             Some(slot) => *slot = (place, Some(def)),
             None => self.spill.push((place, def)),
         }
+        if let Some(key) = self.keys.get_mut(self.len) {
+            *key = def.key();
+        }
         self.len += 1;
     }
 
     fn get(&self, index: usize) -> Option<(usize, &'static AiDef)> {
         match self.inline.get(index) {
             Some(&(place, def)) => def.map(|def| (place, def)),
-            None => self.spill.get(index - self.inline.len()).copied(),
+            None => self.spill.get(index - INLINE_PLACES).copied(),
         }
+    }
+
+    /// Whether an element other than the one at `except` has an AI matching `pattern`.
+    fn has_other(&self, pattern: &AiPattern, except: usize) -> bool {
+        let inline = self
+            .keys
+            .get(..self.len.min(INLINE_PLACES))
+            .unwrap_or_default();
+        inline
+            .iter()
+            .enumerate()
+            .any(|(index, &key)| index != except && pattern.matches_key(key))
+            || self.spill.iter().enumerate().any(|(index, (_, def))| {
+                index + INLINE_PLACES != except && pattern.matches_key(def.key())
+            })
     }
 }
 
@@ -171,6 +197,7 @@ impl<'a> Collector<'a> {
     pub(crate) fn new(input: &'a str, base: usize, current_year: i32) -> Collector<'a> {
         Collector {
             input: input.as_bytes(),
+            text: input,
             ascii: input.is_ascii(),
             base,
             current_year,
@@ -222,10 +249,20 @@ impl<'a> Collector<'a> {
             }
             return;
         }
+        // Exact data is the input at `data_byte`: take it as text by its (cheap) char
+        // boundaries instead of checking its UTF-8 again.
+        let exact_text = exact
+            .then(|| self.text.get(data_byte..data_byte + data.len()))
+            .flatten();
+        debug_assert!(exact_text.is_none_or(|text| text.as_bytes() == data));
+        let value = match exact_text {
+            Some(text) => CompactString::new(text),
+            None => bytes_to_string(data),
+        };
         self.elements.push(Element {
             ai: CompactString::new(ai),
             title: def.title,
-            value: bytes_to_string(data),
+            value,
         });
         let place = self.char_pos(ai_byte);
         self.places.push(place, def);
@@ -238,32 +275,42 @@ impl<'a> Collector<'a> {
     pub(crate) fn bare_element(&mut self, def: &'static AiDef, data: &[u8], gtin: Option<Gtin>) {
         self.gtin = gtin;
         self.elements.push(Element {
-            ai: CompactString::new(def.ai),
+            ai: CompactString::new(&def.ai),
             title: def.title,
             value: bytes_to_string(data),
         });
         self.places.push(self.base, def);
     }
 
-    fn has(&self, ai: &str) -> bool {
+    /// Whether an element with this AI has been read.
+    pub(crate) fn has_element(&self, ai: &str) -> bool {
         self.elements.iter().any(|element| same(&element.ai, ai))
     }
 
-    /// Applies the cross-element rules and builds the [`Check`].
+    /// Applies the cross-element rules and builds the [`Check`]: every `req` rule of an
+    /// element must be met by one of its alternatives (all of whose AIs are present), and no
+    /// other element may match one of its `ex` patterns.
     pub(crate) fn finish(mut self, format: Format) -> Check {
         let mut found = Vec::new();
         for (index, element) in self.elements.iter().enumerate() {
             let Some((place, def)) = self.places.get(index) else {
                 continue;
             };
-            let unmet = def
-                .requires
-                .iter()
-                .any(|group| !group.iter().any(|ai| self.has(ai)));
+            let unmet = def.requires.iter().any(|rule| {
+                !rule.iter().any(|alternative| {
+                    alternative
+                        .iter()
+                        .all(|pattern| self.places.has_other(pattern, index))
+                })
+            });
             if unmet {
                 found.push((Gs1ErrorCode::MissingRequiredAi, &element.ai, place));
             }
-            if def.excludes.iter().any(|ai| self.has(ai)) {
+            if def
+                .excludes
+                .iter()
+                .any(|pattern| self.places.has_other(pattern, index))
+            {
                 found.push((Gs1ErrorCode::ConflictingAi, &element.ai, place));
             }
         }

@@ -1,53 +1,44 @@
 //! GS1 Digital Link URIs: `http(s)://{any host}/{prefix…}/{key AI}/{value}[/{qualifier AI}/
 //! {value}…][?{AI}={value}&…]`.
 //!
+//! The primary keys and their qualifier sequences are the Syntax Dictionary's `dlpkey`
+//! attributes (in the AI table): 01 takes 22, 10, 21 or 235 alone; 8006 takes 22, 10, 21;
+//! 414 takes 254 or 7040; 415 takes 8020; 417 and 8004 take 7040; 8010 takes 8011; 8017 and
+//! 8018 take 8019; the other keys none.
+//!
 //! Choices (documented here so they can change in one place):
-//! - Any host; the scheme is matched case-insensitively. A path prefix before the key is
-//!   allowed (`https://example.com/foo/01/…`): the path is read from its end in AI/value pairs
-//!   until a primary key AI is met; everything before that pair is ignored.
-//! - Qualifiers must follow the key in the order of [`DL_KEYS`] (any subset of one listed
-//!   sequence); a qualifier of the key given in the query string is `key_qualifier_order`
-//!   but its element is still recorded.
+//! - Any host. The scheme is matched case-insensitively (`HtTp://` is accepted): RFC 3986
+//!   section 3.1 makes schemes case-insensitive, so refusing one would refuse a valid URI.
+//! - A path prefix before the key is allowed (`https://example.com/foo/01/…`): the path is
+//!   read from its end in AI/value pairs until a primary key AI is met; everything before
+//!   that pair is ignored.
+//! - Qualifiers must follow the key in the order of one of its sequences (any subset of it); a
+//!   qualifier of the key given in the query string is `key_qualifier_order` but its element
+//!   is still recorded.
 //! - Query parameters whose name is not all digits are ignored (`linkType=all`); an all-digit
-//!   name that is not a known AI is `unknown_ai`. A parameter without `=` is ignored.
-//! - Values are percent-decoded (`+` stays `+`, it is in CSET 82); a broken `%` escape is
-//!   `bad_digital_link`. A GTIN key of 8, 12 or 13 digits is left-padded to 14.
+//!   name that is not a known AI is `unknown_ai`; a known AI the dictionary does not allow as
+//!   a data attribute (no `?` flag, e.g. 8011 after 01) is `bad_digital_link`. A parameter
+//!   without `=` is ignored. An AI given twice in the query, or in the query and the path,
+//!   is `duplicate_ai` (whatever the values): the second one is not read.
+//! - Values are percent-decoded; a broken `%` escape is `bad_digital_link`. In the path a `+`
+//!   is the character `+` (CSET 82); in the query a raw `+` is refused as `bad_digital_link`,
+//!   since form encoding reads it as a space: a `+` in a query value is written `%2B`.
+//! - A GTIN key of 8, 12 or 13 digits is accepted and left-padded to 14, as RULES.md says a
+//!   GTIN in the path may be 8, 12, 13 or 14 digits.
 //! - The fragment (`#…`) is ignored.
 
 use std::borrow::Cow;
 
-use super::ai_table;
+use super::ai_table::{self, AiDef};
 use super::check::Collector;
 use super::error::Gs1ErrorCode;
 
 /// How many path segments, counted from the end, are searched for the primary key.
 pub const MAX_SEGMENTS: usize = 16;
 
-/// Primary keys and the qualifier sequences allowed after each, in path order.
-pub static DL_KEYS: &[(&str, &[&[&str]])] = &[
-    ("00", &[]),
-    ("01", &[&["22", "10", "21"], &["235"]]),
-    ("253", &[]),
-    ("255", &[]),
-    ("401", &[]),
-    ("402", &[]),
-    ("414", &[&["254"], &["7040"]]),
-    ("415", &[]),
-    ("417", &[]),
-    ("8003", &[]),
-    ("8004", &[]),
-    ("8006", &[&["22", "10", "21"]]),
-    ("8010", &[&["8011"]]),
-    ("8017", &[&["8019"]]),
-    ("8018", &[&["8019"]]),
-];
-
 /// The qualifier sequences of a primary key, or `None` if `ai` is not a Digital Link key.
-pub fn key_qualifiers(ai: &str) -> Option<&'static [&'static [&'static str]]> {
-    DL_KEYS
-        .iter()
-        .find(|(key, _)| *key == ai)
-        .map(|&(_, qualifiers)| qualifiers)
+pub fn key_qualifiers(ai: &str) -> Option<&'static [Vec<String>]> {
+    ai_table::lookup(ai)?.dl_key.as_deref()
 }
 
 /// Whether the scheme is `http://` or `https://` (any case); returns the scheme's length.
@@ -176,10 +167,11 @@ pub(crate) fn parse(collector: &mut Collector<'_>, input: &str) {
         if pair_index > 0 && !advance(allowed, &mut matched, ai) {
             collector.error(Gs1ErrorCode::KeyQualifierOrder, Some(ai), ai_range.0);
         }
+        let def = ai_table::lookup(ai);
         add(
             collector,
             bytes,
-            ai,
+            (ai, def),
             *ai_range,
             *value_range,
             pair_index == 0,
@@ -193,17 +185,13 @@ pub(crate) fn parse(collector: &mut Collector<'_>, input: &str) {
             if let Some(eq) = (param_start..param_end).find(|&at| bytes.get(at) == Some(&b'=')) {
                 let ai = text(bytes, (param_start, eq));
                 if all_digits(ai) {
-                    let is_qualifier = allowed.iter().any(|sequence| sequence.contains(&ai));
-                    if is_qualifier {
-                        collector.error(Gs1ErrorCode::KeyQualifierOrder, Some(ai), param_start);
-                    }
-                    add(
+                    query_attribute(
                         collector,
                         bytes,
+                        allowed,
                         ai,
-                        (param_start, eq),
+                        param_start,
                         (eq + 1, param_end),
-                        false,
                     );
                 }
             }
@@ -212,13 +200,53 @@ pub(crate) fn parse(collector: &mut Collector<'_>, input: &str) {
     }
 }
 
+/// Reads one all-digit query parameter `ai` whose value is at `value_range`.
+fn query_attribute(
+    collector: &mut Collector<'_>,
+    bytes: &[u8],
+    allowed: &[Vec<String>],
+    ai: &str,
+    param_start: usize,
+    value_range: (usize, usize),
+) {
+    // An AI read before (in the path or an earlier parameter) is a repeat. One refused
+    // before was not read, so its repeat is not caught here; the code is invalid already.
+    if collector.has_element(ai) {
+        collector.error(Gs1ErrorCode::DuplicateAi, Some(ai), param_start);
+        return;
+    }
+    let raw = bytes.get(value_range.0..value_range.1).unwrap_or_default();
+    if let Some(plus) = raw.iter().position(|&b| b == b'+') {
+        collector.error(Gs1ErrorCode::BadDigitalLink, Some(ai), value_range.0 + plus);
+        return;
+    }
+    let is_qualifier = allowed
+        .iter()
+        .any(|sequence| sequence.iter().any(|q| q == ai));
+    let def = ai_table::lookup(ai);
+    if is_qualifier {
+        collector.error(Gs1ErrorCode::KeyQualifierOrder, Some(ai), param_start);
+    } else if def.is_some_and(|def| !def.dl_attribute) {
+        collector.error(Gs1ErrorCode::BadDigitalLink, Some(ai), param_start);
+        return;
+    }
+    add(
+        collector,
+        bytes,
+        (ai, def),
+        (param_start, value_range.0 - 1),
+        value_range,
+        false,
+    );
+}
+
 /// Moves each still-possible qualifier sequence past `ai`; false when no sequence accepts it.
-fn advance(allowed: &[&[&str]], matched: &mut [usize], ai: &str) -> bool {
+fn advance(allowed: &[Vec<String>], matched: &mut [usize], ai: &str) -> bool {
     let mut any = false;
     for (sequence, next) in allowed.iter().zip(matched.iter_mut()) {
         let found = sequence
             .get(*next..)
-            .and_then(|rest| rest.iter().position(|q| *q == ai));
+            .and_then(|rest| rest.iter().position(|q| q == ai));
         match found {
             Some(offset) => {
                 *next += offset + 1;
@@ -230,15 +258,17 @@ fn advance(allowed: &[&[&str]], matched: &mut [usize], ai: &str) -> bool {
     any
 }
 
+/// Records the element `ai` (its definition `def`, `None` when unknown) with the value at
+/// `value_range`, percent-decoded.
 fn add(
     collector: &mut Collector<'_>,
     bytes: &[u8],
-    ai: &str,
+    (ai, def): (&str, Option<&'static AiDef>),
     ai_range: (usize, usize),
     value_range: (usize, usize),
     is_key: bool,
 ) {
-    let Some(def) = ai_table::lookup(ai) else {
+    let Some(def) = def else {
         collector.error(Gs1ErrorCode::UnknownAi, Some(ai), ai_range.0);
         return;
     };
@@ -247,6 +277,7 @@ fn add(
         collector.error(Gs1ErrorCode::BadDigitalLink, Some(ai), value_range.0);
         return;
     };
+    // A short GTIN (8, 12 or 13 digits) as the key is accepted and padded, as RULES.md says.
     let short_gtin = is_key
         && ai == "01"
         && matches!(value.len(), 8 | 12 | 13)

@@ -23,6 +23,22 @@ pub const GS: u8 = 0x1d;
 /// Symbology identifiers that announce GS1 data (without the leading `]`).
 pub const SYMBOLOGY_IDS: [&[u8; 2]; 5] = [b"C1", b"e0", b"d2", b"Q3", b"J1"];
 
+/// The AIs an unmarked element string may start with: the fixed-length keys a keyboard-wedge
+/// scanner sends after dropping the leading FNC1 (RULES.md).
+pub const UNMARKED_START_AIS: [&[u8; 2]; 2] = [b"00", b"01"];
+
+/// Whether free input (trimmed, not a bare GTIN nor a Digital Link) is to be read as an
+/// element string: it starts with a bracket or a symbology identifier, carries a GS
+/// character, or starts with AI 00 or 01. Anything else is not GS1 data.
+pub fn is_marked(input: &str) -> bool {
+    let bytes = input.as_bytes();
+    matches!(bytes.first(), Some(b'(' | b']'))
+        || bytes.contains(&GS)
+        || bytes
+            .get(..2)
+            .is_some_and(|start| UNMARKED_START_AIS.iter().any(|ai| ai.as_slice() == start))
+}
+
 /// Reads an element string (`input` has already been trimmed of surrounding white space).
 pub(crate) fn parse(collector: &mut Collector<'_>, input: &str) {
     let bytes = input.as_bytes();
@@ -73,11 +89,7 @@ fn unbracketed(collector: &mut Collector<'_>, bytes: &[u8], mut pos: usize) {
             pos = skip_unknown(collector, bytes, pos);
             continue;
         };
-        let ai = if def.decimal_family {
-            ai_text(bytes, pos, ai_len)
-        } else {
-            def.ai
-        };
+        let ai = def.ai.as_str();
         let data_start = pos + ai_len;
         let field_end = find_gs(bytes, data_start).unwrap_or(bytes.len());
         match def.predefined_len() {
@@ -151,13 +163,7 @@ fn bracketed(collector: &mut Collector<'_>, bytes: &[u8], mut pos: usize) {
         let data = bytes.get(data_start..data_end).unwrap_or_default();
         let digits = bytes.get(pos + 1..pos + 1 + ai_len).unwrap_or_default();
         match ai_table::lookup_bytes(digits) {
-            Some(def) if !def.decimal_family => {
-                collector.element(def, def.ai, data, pos + 1, data_start, true)
-            }
-            Some(def) => {
-                let ai = ai_text(bytes, pos + 1, ai_len);
-                collector.element(def, ai, data, pos + 1, data_start, true)
-            }
+            Some(def) => collector.element(def, &def.ai, data, pos + 1, data_start, true),
             None => {
                 let ai = ai_text(bytes, pos + 1, ai_len);
                 collector.error(Gs1ErrorCode::UnknownAi, Some(ai), pos + 1)

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::ai_table;
+use super::ai_table::{self, AiPattern};
 use crate::i18n::Lang;
 
 /// What is wrong with a GS1 code. [`Gs1ErrorCode::as_str`] is the stable wire code.
@@ -42,6 +42,16 @@ pub enum Gs1ErrorCode {
     Empty,
     /// A country code that is not a current ISO 3166-1 numeric code (AIs 421–426).
     BadCountryCode,
+    /// A value its AI's rules do not allow, beyond length, characters, check digits and dates:
+    /// a piece number above the total or a zero one (8006, 8026), an all-zero dimension
+    /// (8001), a code not in its list (currency, package type, media type, winding…), a
+    /// coordinate out of range, a coupon that does not parse. Each comes from a linter the
+    /// GS1 Barcode Syntax Dictionary names for the component.
+    InvalidValue,
+    /// Free input that is not GS1 data: no brackets, symbology identifier or GS marks it as an
+    /// element string, it is not a bare GTIN (8, 12, 13 or 14 digits), and it does not start
+    /// with a fixed-length key AI (00 or 01). It is never guessed to be AI 400 or another AI.
+    NotGs1Data,
 }
 
 impl Gs1ErrorCode {
@@ -61,6 +71,8 @@ impl Gs1ErrorCode {
             Gs1ErrorCode::KeyQualifierOrder => "key_qualifier_order",
             Gs1ErrorCode::Empty => "empty",
             Gs1ErrorCode::BadCountryCode => "bad_country_code",
+            Gs1ErrorCode::InvalidValue => "invalid_value",
+            Gs1ErrorCode::NotGs1Data => "not_gs1_data",
         }
     }
 
@@ -105,6 +117,18 @@ impl Gs1ErrorCode {
             Gs1ErrorCode::BadCountryCode => lang.pick(
                 "Not an ISO 3166 numeric country code",
                 "Không phải mã quốc gia dạng số theo ISO 3166",
+            ),
+            Gs1ErrorCode::InvalidValue => lang.pick(
+                "Value not allowed for this AI",
+                "Giá trị không được phép đối với AI này",
+            ),
+            Gs1ErrorCode::NotGs1Data => lang.pick(
+                "Not GS1 data: neither a GTIN of 8, 12, 13 or 14 digits, nor an element string \
+                 (brackets, a symbology identifier, a GS separator, or a start with AI 00 or 01), \
+                 nor a Digital Link URI",
+                "Không phải dữ liệu GS1: không phải GTIN 8, 12, 13 hoặc 14 chữ số, không phải chuỗi \
+                 phần tử (dấu ngoặc, mã nhận dạng mã vạch, ký tự phân cách GS, hoặc bắt đầu bằng \
+                 AI 00 hay 01), cũng không phải URI Digital Link",
             ),
         }
     }
@@ -157,8 +181,8 @@ impl Gs1Error {
         };
         let def = ai_table::lookup(ai);
         let related = match (self.code, def) {
-            (Gs1ErrorCode::MissingRequiredAi, Some(def)) => join_groups(def.requires, lang),
-            (Gs1ErrorCode::ConflictingAi, Some(def)) => join_or(def.excludes, lang),
+            (Gs1ErrorCode::MissingRequiredAi, Some(def)) => join_rules(&def.requires, lang),
+            (Gs1ErrorCode::ConflictingAi, Some(def)) => join_or(&def.excludes, lang),
             _ => String::new(),
         };
         if related.is_empty() {
@@ -173,13 +197,28 @@ impl Gs1Error {
     }
 }
 
-fn join_or(ais: &[&str], lang: Lang) -> String {
+fn join_or(patterns: &[AiPattern], lang: Lang) -> String {
+    let ais: Vec<&str> = patterns.iter().map(AiPattern::as_str).collect();
     ais.join(lang.pick(" or ", " hoặc "))
 }
 
-fn join_groups(groups: &[&[&str]], lang: Lang) -> String {
-    let parts: Vec<String> = groups.iter().map(|group| join_or(group, lang)).collect();
-    parts.join(lang.pick(" and ", " và "))
+/// `req` rules as text: rules joined by "and", alternatives by "or", AIs needed together
+/// by "+" (`01+21`).
+fn join_rules(rules: &[Vec<Vec<AiPattern>>], lang: Lang) -> String {
+    let rules: Vec<String> = rules
+        .iter()
+        .map(|alternatives| {
+            let alternatives: Vec<String> = alternatives
+                .iter()
+                .map(|all| {
+                    let ais: Vec<&str> = all.iter().map(AiPattern::as_str).collect();
+                    ais.join("+")
+                })
+                .collect();
+            alternatives.join(lang.pick(" or ", " hoặc "))
+        })
+        .collect();
+    rules.join(lang.pick(" and ", " và "))
 }
 
 #[cfg(test)]
@@ -213,9 +252,17 @@ mod tests {
     fn association_messages_name_the_needed_ais_from_the_table() {
         let error = Gs1Error::new(Gs1ErrorCode::MissingRequiredAi, Some("10"), Some(0));
         let en = error.message(Lang::En);
-        assert!(en.ends_with("(AI 10 needs AI 01 or 02 or 8006)"), "{en}");
+        assert!(
+            en.ends_with("(AI 10 needs AI 01 or 02 or 03 or 8006 or 8026)"),
+            "{en}"
+        );
         let vi = error.message(Lang::Vi);
-        assert!(vi.contains("cần AI 01 hoặc 02 hoặc 8006"), "{vi}");
+        assert!(
+            vi.contains("cần AI 01 hoặc 02 hoặc 03 hoặc 8006 hoặc 8026"),
+            "{vi}"
+        );
+        let both = Gs1Error::new(Gs1ErrorCode::MissingRequiredAi, Some("7004"), None);
+        assert!(both.message(Lang::En).ends_with("(AI 7004 needs AI 01+10)"));
         let conflict = Gs1Error::new(Gs1ErrorCode::ConflictingAi, Some("21"), None);
         assert!(conflict.message(Lang::En).contains("not with AI 235"));
     }
@@ -237,6 +284,8 @@ mod tests {
             KeyQualifierOrder,
             Empty,
             BadCountryCode,
+            InvalidValue,
+            NotGs1Data,
         ];
         let mut seen = std::collections::HashSet::new();
         for code in all {

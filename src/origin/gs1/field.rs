@@ -1,13 +1,13 @@
 //! The one generic checker: validates the data of one AI against its [`AiDef`] from the AI
-//! table (length, character set per component, check digit, date, country codes).
+//! table (length, character set per component, then each component's linters: check digits,
+//! dates, ISO codes, IBAN, piece-of-total, company prefix position, …).
 //!
-//! It knows nothing about any particular AI; everything specific lives in `ai_table.rs`. It
-//! works on bytes, never slices a `str`, never allocates and never panics.
+//! It knows nothing about any particular AI; everything specific lives in the Syntax
+//! Dictionary behind `ai_table.rs`. It works on bytes, never slices a `str`, never allocates
+//! and never panics.
 
-use super::ai_table::{AiDef, Charset, Rule};
+use super::ai_table::{AiDef, Charset};
 use super::error::Gs1ErrorCode;
-use super::{check_digit, date};
-use crate::origin::country;
 
 const fn charset_table(extra: &[u8], lower: bool) -> [bool; 128] {
     let mut table = [false; 128];
@@ -34,15 +34,19 @@ const fn charset_table(extra: &[u8], lower: bool) -> [bool; 128] {
 
 static CSET82: [bool; 128] = charset_table(b"!\"%&'()*+,-./:;<=>?_", true);
 static CSET39: [bool; 128] = charset_table(b"#-/", false);
+static CSET64: [bool; 128] = charset_table(b"-_", true);
 
 impl Charset {
-    /// Whether `byte` belongs to this character set.
+    /// Whether `byte` belongs to this character set (for CSET 64, not counting the `=`
+    /// padding, which [`check_field`] allows only at the end).
     pub fn allows(self, byte: u8) -> bool {
-        match self {
-            Charset::Numeric => byte.is_ascii_digit(),
-            Charset::Cset82 => CSET82.get(usize::from(byte)).copied().unwrap_or(false),
-            Charset::Cset39 => CSET39.get(usize::from(byte)).copied().unwrap_or(false),
-        }
+        let table = match self {
+            Charset::Numeric => return byte.is_ascii_digit(),
+            Charset::Cset82 => &CSET82,
+            Charset::Cset39 => &CSET39,
+            Charset::Cset64 => &CSET64,
+        };
+        table.get(usize::from(byte)).copied().unwrap_or(false)
     }
 }
 
@@ -59,9 +63,25 @@ fn fail(code: Gs1ErrorCode, offset: usize) -> Result<(), FieldError> {
     Err(FieldError { code, offset })
 }
 
+/// The first character of `chunk` outside `charset`. CSET 64 data may end in one or two `=`
+/// padding characters when its length is a multiple of 3 (as the dictionary's engine has it).
+fn bad_character(charset: Charset, chunk: &[u8]) -> Option<usize> {
+    let mut body = chunk;
+    if charset == Charset::Cset64 {
+        let pads = chunk.iter().rev().take_while(|&&b| b == b'=').count();
+        if pads > 2 || (pads > 0 && !chunk.len().is_multiple_of(3)) {
+            return Some(chunk.len() - pads);
+        }
+        body = chunk.get(..chunk.len() - pads).unwrap_or_default();
+    }
+    body.iter().position(|&b| !charset.allows(b))
+}
+
 /// Checks `data` (the characters after the AI) against `def`. Reports the first problem only:
-/// a non-ASCII character, then the total length, then each component's characters and rule in
-/// order.
+/// a non-ASCII character, then the total length, then each component's length, characters
+/// and linters in order. Components are applied to the data in order, each taking its fixed
+/// length (the last one the rest); optional components left once the data is used up are
+/// skipped.
 pub fn check_field(def: &AiDef, data: &[u8], current_year: i32) -> Result<(), FieldError> {
     if let Some(offset) = data
         .iter()
@@ -78,6 +98,9 @@ pub fn check_field(def: &AiDef, data: &[u8], current_year: i32) -> Result<(), Fi
     }
     let mut start = 0;
     for (index, part) in def.parts.iter().enumerate() {
+        if start >= data.len() && part.optional {
+            break;
+        }
         let is_last = index + 1 == def.parts.len();
         let end = if is_last {
             data.len()
@@ -88,57 +111,20 @@ pub fn check_field(def: &AiDef, data: &[u8], current_year: i32) -> Result<(), Fi
         if chunk.len() < part.min || chunk.len() > part.max {
             return fail(Gs1ErrorCode::BadLength, start);
         }
-        if let Some(bad) = chunk.iter().position(|&b| !part.charset.allows(b)) {
+        if let Some(bad) = bad_character(part.charset, chunk) {
             return fail(Gs1ErrorCode::BadCharacter, start + bad);
         }
-        check_rule(part.rule, chunk, current_year).map_err(|(code, offset)| FieldError {
-            code,
-            offset: start + offset,
-        })?;
+        for linter in &part.linters {
+            linter
+                .check(chunk, current_year)
+                .map_err(|(code, offset)| FieldError {
+                    code,
+                    offset: start + offset.min(chunk.len()),
+                })?;
+        }
         start = end;
     }
     Ok(())
-}
-
-/// Checks a component's extra rule; the chunk has the right length and characters already.
-fn check_rule(rule: Rule, chunk: &[u8], current_year: i32) -> Result<(), (Gs1ErrorCode, usize)> {
-    match rule {
-        Rule::None => Ok(()),
-        Rule::CheckDigit => {
-            if check_digit::verify_bytes(chunk) {
-                Ok(())
-            } else {
-                Err((Gs1ErrorCode::CheckDigit, chunk.len().saturating_sub(1)))
-            }
-        }
-        Rule::Date { day_zero } => match date::parse_yymmdd(chunk, current_year, day_zero) {
-            Some(_) => Ok(()),
-            None => Err((Gs1ErrorCode::InvalidDate, 0)),
-        },
-        Rule::DateTime => match date::parse_yymmddhhmm(chunk, current_year) {
-            Some(_) => Ok(()),
-            None => Err((Gs1ErrorCode::InvalidDate, 0)),
-        },
-        Rule::Country | Rule::CountryList => {
-            if !chunk.len().is_multiple_of(3) {
-                return Err((Gs1ErrorCode::BadLength, 0));
-            }
-            for (index, code) in chunk.chunks(3).enumerate() {
-                let known = std::str::from_utf8(code)
-                    .ok()
-                    .and_then(country::by_numeric)
-                    .is_some();
-                if !known {
-                    return Err((Gs1ErrorCode::BadCountryCode, index * 3));
-                }
-            }
-            Ok(())
-        }
-        Rule::Zero => match chunk {
-            [b'0'] => Ok(()),
-            _ => Err((Gs1ErrorCode::BadCharacter, 0)),
-        },
-    }
 }
 
 #[cfg(test)]
@@ -204,8 +190,9 @@ mod tests {
             check("8006", "08935049500018010X"),
             err(Gs1ErrorCode::BadCharacter, 17)
         );
-        // 8010 uses CSET 39.
-        assert_eq!(check("8010", "AB-12/#"), Ok(()));
+        // 8010 uses CSET 39 and starts with a GS1 Company Prefix.
+        assert_eq!(check("8010", "8935AB-12/#"), Ok(()));
+        assert_eq!(check("8010", "AB-12/#"), err(Gs1ErrorCode::BadCharacter, 0));
         assert_eq!(check("8010", "ab"), err(Gs1ErrorCode::BadCharacter, 0));
     }
 
@@ -215,11 +202,15 @@ mod tests {
         assert_eq!(check("17", "271232"), err(Gs1ErrorCode::InvalidDate, 0));
         assert_eq!(check("7006", "271200"), err(Gs1ErrorCode::InvalidDate, 0));
         assert_eq!(check("7003", "2712312359"), Ok(()));
+        assert_eq!(
+            check("7003", "2712312460"),
+            err(Gs1ErrorCode::InvalidDate, 6)
+        );
         assert_eq!(check("422", "704"), Ok(()));
         assert_eq!(check("422", "999"), err(Gs1ErrorCode::BadCountryCode, 0));
         assert_eq!(check("423", "704156392"), Ok(()));
         assert_eq!(check("423", "704999"), err(Gs1ErrorCode::BadCountryCode, 3));
-        assert_eq!(check("423", "7041"), err(Gs1ErrorCode::BadLength, 0));
+        assert_eq!(check("423", "7041"), err(Gs1ErrorCode::BadLength, 3));
         assert_eq!(
             check("423", "704156392250276840"),
             err(Gs1ErrorCode::BadLength, 15)
@@ -238,5 +229,20 @@ mod tests {
         assert_eq!(check("10", "LOTé"), err(Gs1ErrorCode::BadCharacter, 3));
         assert_eq!(check("10", "LOT\u{1d}"), err(Gs1ErrorCode::BadCharacter, 3));
         assert_eq!(check("3103", "001250"), Ok(()));
+    }
+
+    #[test]
+    fn cset64_allows_padding_only_at_the_end_of_a_whole_block() {
+        let def = lookup("8030").expect("8030 in table");
+        assert_eq!(check_field(def, b"ab-_09", 2025), Ok(()));
+        assert_eq!(check_field(def, b"abcde=", 2025), Ok(()));
+        assert_eq!(
+            check_field(def, b"abcd=", 2025),
+            err(Gs1ErrorCode::BadCharacter, 4)
+        );
+        assert_eq!(
+            check_field(def, b"ab=cde", 2025),
+            err(Gs1ErrorCode::BadCharacter, 2)
+        );
     }
 }

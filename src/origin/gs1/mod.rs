@@ -4,10 +4,14 @@
 //! - only digits, 8/12/13/14 of them → a bare GTIN ([`Format::Gtin`]);
 //! - `http://` or `https://` → a GS1 Digital Link URI ([`Format::DigitalLink`]);
 //! - anything else → an element string, bracketed or with GS separators
-//!   ([`Format::ElementString`]).
+//!   ([`Format::ElementString`]), when something marks it as one (RULES.md, "What counts as an
+//!   element string in free input"): brackets, a symbology identifier or a GS character, or,
+//!   with none of them, a start with a fixed-length key AI (00 or 01), as a keyboard-wedge
+//!   scanner that drops the leading FNC1 sends it. Anything else (`400638133`,
+//!   `4006381333931A`) is `not_gs1_data`: it is never guessed to be AI 400 or another AI.
 //!
-//! Rules are data (`ai_table.rs`, `prefix.rs`, `digital_link::DL_KEYS`) walked by one generic
-//! checker (`field.rs`). Everything here is pure: no I/O, no clock (except [`parse_today`], the
+//! Rules are data (the GS1 Barcode Syntax Dictionary behind `ai_table.rs`, with its linters in
+//! `lint.rs`; `prefix.rs`) walked by one generic checker (`field.rs`). Everything here is pure: no I/O, no clock (except [`parse_today`], the
 //! one convenience that reads today's year), no panics on any input, and input longer than
 //! [`MAX_CODE_LEN`] characters is refused before it is read.
 
@@ -15,11 +19,13 @@ pub mod ai_table;
 pub mod check;
 pub mod check_digit;
 pub mod date;
+pub mod dictionary;
 pub mod digital_link;
 pub mod element_string;
 pub mod error;
 pub mod field;
 pub mod keys;
+pub mod lint;
 pub mod prefix;
 
 pub use check::{Check, Element, Format};
@@ -56,6 +62,9 @@ pub fn parse(input: &str, current_year: i32) -> Check {
     match format {
         Format::Gtin => bare_gtin(&mut collector, code),
         Format::DigitalLink => digital_link::parse(&mut collector, code),
+        Format::ElementString if !element_string::is_marked(code) => {
+            collector.error(Gs1ErrorCode::NotGs1Data, None, 0)
+        }
         Format::ElementString => element_string::parse(&mut collector, code),
     }
     collector.finish(format)

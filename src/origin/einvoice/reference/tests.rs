@@ -94,13 +94,44 @@ fn symbol_year_must_match_the_issue_year() {
 }
 
 #[test]
-fn c_symbol_without_authority_code_and_k_symbol_with_one() {
+fn c_symbol_without_authority_code_is_checked_on_its_other_fields() {
     let mut c = good_c_invoice();
     c.tax_authority_code = None;
+    let reference = validate(&c).expect("the code is optional in a check");
+    assert_eq!(reference.tax_authority_code(), None);
+    assert_eq!(reference.symbol().to_string(), "C25TAA");
+    c.tax_authority_code = Some("   ".into());
+    assert!(validate(&c).is_ok(), "a blank code is an absent one");
+    c.number = "0".into();
+    assert_eq!(codes(&c), [("number", "out_of_range")]);
+}
+
+#[test]
+fn a_given_authority_code_is_still_validated() {
+    let mut c = good_c_invoice();
+    c.tax_authority_code = Some("SHORT".into());
+    assert_eq!(codes(&c), [("tax_authority_code", "bad_length")]);
+}
+
+#[test]
+fn an_invoice_record_needs_the_authority_code_on_a_c_symbol() {
+    let mut c = good_c_invoice();
+    c.tax_authority_code = None;
+    let codes: Vec<_> = validate_record(&c)
+        .expect_err("a record of a C invoice carries its code")
+        .iter()
+        .map(|e| (e.field, e.code))
+        .collect();
     assert_eq!(
-        codes(&c),
+        codes,
         [("tax_authority_code", "tax_authority_code_missing")]
     );
+    assert!(validate_record(&good_c_invoice()).is_ok());
+    assert!(validate_record(&good_k_invoice()).is_ok());
+}
+
+#[test]
+fn k_symbol_with_an_authority_code_is_inconsistent() {
     let mut k = good_k_invoice();
     k.tax_authority_code = Some(AUTHORITY_CODE.into());
     assert_eq!(
@@ -205,7 +236,6 @@ fn all_errors_are_collected() {
             ("number", "bad_character"),
             ("issued_on", "invalid_date"),
             ("buyer_tax_code", "bad_province"),
-            ("tax_authority_code", "tax_authority_code_missing"),
         ]
     );
     let mut cross = good_c_invoice();
@@ -216,7 +246,6 @@ fn all_errors_are_collected() {
         [
             ("symbol", "symbol_year_mismatch"),
             ("symbol", "symbol_template_mismatch"),
-            ("tax_authority_code", "tax_authority_code_missing"),
         ]
     );
 }
