@@ -58,7 +58,7 @@ fn every_reference_in_the_document_resolves() {
 }
 
 #[test]
-fn operation_ids_are_unique() {
+fn operation_ids_and_each_operations_parameters_are_unique() {
     let conf = Conformance::new();
     let mut ids: Vec<String> = Vec::new();
     for item in conf.doc()["paths"].as_object().expect("paths").values() {
@@ -69,6 +69,16 @@ fn operation_ids_are_unique() {
                     .expect("operationId")
                     .into(),
             );
+            let mut parameters: Vec<String> = operation["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| format!("{} in {}", p["name"], p["in"]))
+                .collect();
+            let count = parameters.len();
+            parameters.sort();
+            parameters.dedup();
+            assert_eq!(parameters.len(), count, "a parameter twice in {operation}");
         }
     }
     let count = ids.len();

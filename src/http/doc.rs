@@ -1,12 +1,11 @@
 //! What the OpenAPI document says beyond the handlers' own annotations: the problems a JSON
-//! body or a path can be refused with before its handler runs, the takedown id in paths, and
-//! the 503 every `/v1/` operation answers while the data store is down.
+//! body or a path can be refused with before its handler runs, and the 503 every `/v1/`
+//! operation answers while the data store is down.
 
-use serde::Deserialize;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{ContentBuilder, HeaderBuilder, OpenApi, Ref, RefOr, ResponseBuilder};
-use utoipa::{IntoParams, IntoResponses};
+use utoipa::IntoResponses;
 
 use super::problem::{Problem, PROBLEM_JSON};
 
@@ -28,19 +27,6 @@ pub enum JsonBodyProblems {
 #[derive(IntoResponses)]
 #[response(status = 400, content_type = "application/problem+json")]
 pub struct BadPath(pub Problem);
-
-/// `{id}` of a takedown, and of a notice (a notice's id is its takedown's). Any other shape
-/// is a 404.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Path)]
-pub struct IdPath {
-    /// The takedown's id: `td_` and 24 hexadecimal digits.
-    #[param(
-        pattern = "^td_[0-9A-Fa-f]{24}$",
-        example = "td_019a3c5e7f80a1b2c3d4e5f6"
-    )]
-    pub id: String,
-}
 
 /// The 503 of every `/v1/` operation while the data store is known to be down (see
 /// [`super::unavailable_while_down`]), with its `Retry-After`.

@@ -15,7 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
-use super::doc::{IdPath, JsonBodyProblems};
+use super::doc::JsonBodyProblems;
 use super::extract::{allow, ApiJson, ApiQuery};
 use super::problem::{ApiError, Problem};
 use super::takedowns::{bad_query, paging};
@@ -212,7 +212,7 @@ pub async fn notices(
 /// `lock_days` for a temporary lock) or `declined` (with a reason). The same outcome again
 /// answers the notice as it is; a different one after an outcome is 409.
 #[utoipa::path(post, path = "/v1/platform/notices/{id}/outcome", tag = "platform", request_body = OutcomeInput,
-    params(IdPath),
+    params(("id" = String, Path, description = "The notice's id (its takedown's): `td_` and 24 hexadecimal digits (any other shape is a 404)", pattern = "^td_[0-9A-Fa-f]{24}$", example = "td_019a3c5e7f80a1b2c3d4e5f6")),
     responses(
         (status = 200, description = "The notice in its new state", body = NoticeView),
         JsonBodyProblems,

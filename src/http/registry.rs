@@ -9,7 +9,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
-use super::doc::{IdPath, JsonBodyProblems};
+use super::doc::JsonBodyProblems;
 use super::extract::{allow, ApiJson, ApiQuery};
 use super::problem::{ApiError, Problem};
 use super::takedowns::{bad_query, paging};
@@ -98,7 +98,7 @@ pub async fn requests(
 /// Records a decision: `suspend` (with `suspend_days`, also to extend), `revoke`, `reject`,
 /// or `reinstate`. A decision the state machine does not allow is 409.
 #[utoipa::path(post, path = "/v1/registry/requests/{id}/decision", tag = "registry", request_body = DecisionInput,
-    params(IdPath),
+    params(("id" = String, Path, description = "The request's id: `td_` and 24 hexadecimal digits (any other shape is a 404)", pattern = "^td_[0-9A-Fa-f]{24}$", example = "td_019a3c5e7f80a1b2c3d4e5f6")),
     responses(
         (status = 200, description = "The request in its new state", body = Takedown),
         JsonBodyProblems,

@@ -15,7 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
-use super::doc::{BadPath, IdPath, JsonBodyProblems};
+use super::doc::{BadPath, JsonBodyProblems};
 use super::extract::{allow, ApiJson, ApiQuery};
 use super::problem::{ApiError, FieldProblem, Problem, Text};
 use crate::app::AppState;
@@ -442,7 +442,7 @@ pub async fn list(
 
 /// One request with its state, channel, resolution snapshot and history.
 #[utoipa::path(get, path = "/v1/takedowns/{id}", tag = "takedowns",
-    params(IdPath),
+    params(("id" = String, Path, description = "The request's id: `td_` and 24 hexadecimal digits (any other shape is a 404)", pattern = "^td_[0-9A-Fa-f]{24}$", example = "td_019a3c5e7f80a1b2c3d4e5f6")),
     responses(
         (status = 200, description = "The request", body = Takedown),
         BadPath,
@@ -480,7 +480,7 @@ pub struct WithdrawInput {
 /// Withdraws a request: enforcement is lifted (a block comes off the operators' list; a
 /// suspended domain gets a reinstatement task for the registry).
 #[utoipa::path(post, path = "/v1/takedowns/{id}/withdraw", tag = "takedowns", request_body = WithdrawInput,
-    params(IdPath),
+    params(("id" = String, Path, description = "The request's id: `td_` and 24 hexadecimal digits (any other shape is a 404)", pattern = "^td_[0-9A-Fa-f]{24}$", example = "td_019a3c5e7f80a1b2c3d4e5f6")),
     responses(
         (status = 200, description = "The request in its new state", body = Takedown),
         JsonBodyProblems,
@@ -517,7 +517,7 @@ pub async fn withdraw(
 /// else the operators' blocklist. Needs `accept_collateral: true` and a reason; both are
 /// audited with the findings accepted.
 #[utoipa::path(post, path = "/v1/takedowns/{id}/confirm", tag = "takedowns", request_body = workflow::ConfirmInput,
-    params(IdPath),
+    params(("id" = String, Path, description = "The request's id: `td_` and 24 hexadecimal digits (any other shape is a 404)", pattern = "^td_[0-9A-Fa-f]{24}$", example = "td_019a3c5e7f80a1b2c3d4e5f6")),
     responses(
         (status = 200, description = "The request in its new state (`pending_review` or `blocked`)", body = Takedown),
         JsonBodyProblems,
