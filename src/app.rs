@@ -116,6 +116,7 @@ impl AppState {
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
     modifiers(&BearerAuth),
+    components(schemas(http::problem::Problem)),
     tags(
         (name = "operations", description = "Liveness, readiness, metrics (no auth)"),
         (name = "verification", description = "Traceability codes, tax codes, e-invoices, origin claims (platform, authority, admin)"),
@@ -164,9 +165,16 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(http::platform::routes())
 }
 
+/// The routes and the OpenAPI document generated from the code, with what middleware adds.
+fn documented_api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (routes, mut doc) = api().split_for_parts();
+    http::doc::add_store_unavailable(&mut doc);
+    (routes, doc)
+}
+
 /// The OpenAPI document generated from the code.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().split_for_parts().1
+    documented_api().1
 }
 
 /// The OpenAPI document as the pretty JSON committed at `openapi/openapi.json`.
@@ -181,7 +189,7 @@ pub fn openapi_json() -> String {
 /// The complete router: API routes, `/openapi.json`, `/docs`, the fallback and middleware.
 pub fn router(state: AppState) -> Router {
     let body_limit = state.settings().body_limit;
-    let (api_router, doc) = api().split_for_parts();
+    let (api_router, doc) = documented_api();
     let routes = api_router
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -32,10 +32,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Only entries about this subject (a takedown id, a reference kind, …).
+    #[param(example = "td_019a3c5e7f80a1b2c3d4e5f6")]
     pub subject: Option<String>,
     /// Page size (default 100, at most 1000).
+    #[param(minimum = 1, maximum = 1000, default = 100)]
     pub limit: Option<usize>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9]+-[0-9]+$")]
     pub cursor: Option<String>,
 }
 
@@ -49,7 +52,7 @@ pub struct AuditPage {
 }
 
 /// Lists audit entries, oldest first.
-#[utoipa::path(get, path = "/v1/audit", tag = "audit", params(AuditQuery),
+#[utoipa::path(get, path = "/v1/audit", tag = "audit", operation_id = "list_audit_entries", params(AuditQuery),
     responses(
         (status = 200, description = "A page of entries", body = AuditPage),
         (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
@@ -91,7 +94,7 @@ pub async fn list(
 }
 
 /// Recomputes the hash chain and names the first entry that does not fit.
-#[utoipa::path(get, path = "/v1/audit/verify", tag = "audit",
+#[utoipa::path(get, path = "/v1/audit/verify", tag = "audit", operation_id = "verify_audit_chain",
     responses(
         (status = 200, description = "The chain's state", body = Verification),
         (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),

@@ -20,6 +20,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
+use super::doc::JsonBodyProblems;
 use super::extract::{allow, ApiJson, ApiQuery};
 use super::problem::{ApiError, FieldProblem, Problem, Text};
 use crate::app::AppState;
@@ -41,10 +42,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 pub struct BlocklistQuery {
     /// The version the caller has; without it (or when older than the retained log) the
-    /// answer is the full list.
+    /// answer is the full list. Newer than the current version is a 422.
+    #[param(value_type = Option<u64>, example = 41)]
     pub since: Option<String>,
-    /// `json` (default), `text` or `rpz`; otherwise taken from `Accept` (`text/plain`,
+    /// `json` (default), `text` or `rpz`; without it, taken from `Accept` (`text/plain`,
     /// `text/dns`).
+    #[param(value_type = Option<Format>, inline)]
     pub format: Option<String>,
 }
 
@@ -66,7 +69,9 @@ pub struct BlocklistAnswer {
     pub checksum: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The form of a blocklist answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ToSchema)]
+#[schema(rename_all = "lowercase")]
 enum Format {
     Json,
     Text,
@@ -120,10 +125,18 @@ fn not_modified(headers: &HeaderMap, version: u64) -> bool {
 }
 
 /// The blocklist: a delta since a version, or the full list, as JSON, text or an RPZ zone.
-#[utoipa::path(get, path = "/v1/blocklist", tag = "blocklist", params(BlocklistQuery),
+#[utoipa::path(get, path = "/v1/blocklist", tag = "blocklist", params(BlocklistQuery,
+        ("If-None-Match" = Option<String>, Header, description = "The `ETag` of the list the caller has (or `*`): 304 while it is current", example = "\"42\"")),
     responses(
-        (status = 200, description = "The list or delta; `ETag` is the version", body = BlocklistAnswer),
-        (status = 304, description = "`If-None-Match` names the current version"),
+        (status = 200, description = "The list or delta, as `format` or `Accept` asks",
+            headers(("ETag" = String, description = "The version, quoted")),
+            content(
+                (BlocklistAnswer = "application/json"),
+                (String = "text/plain", example = json!("# version 42\n198.51.100.7\n203.0.113.0/24\nfake-shoes.example.com\n")),
+                (String = "text/dns", example = json!("$ORIGIN rpz.originguard.\n$TTL 60\n@ IN SOA localhost. hostmaster.localhost. 42 3600 600 86400 60\n@ IN NS localhost.\n; originguard blocklist version 42\nfake-shoes.example.com CNAME .\n*.fake-shoes.example.com CNAME .\n32.7.100.51.198.rpz-ip CNAME .\n")),
+            )),
+        (status = 304, description = "`If-None-Match` names the current version",
+            headers(("ETag" = String, description = "The version, quoted"))),
         (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an operator, authority or admin key", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad since or format", body = Problem, content_type = "application/problem+json"),
@@ -380,6 +393,7 @@ fn full_stream(
 /// `POST /v1/blocklist/acks` body.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"version": 42}))]
 pub struct AckInput {
     /// The version the operator applied.
     pub version: u64,
@@ -400,6 +414,7 @@ pub struct AckAnswer {
 #[utoipa::path(post, path = "/v1/blocklist/acks", tag = "blocklist", request_body = AckInput,
     responses(
         (status = 200, description = "Recorded", body = AckAnswer),
+        JsonBodyProblems,
         (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an operator key", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A version that does not exist yet", body = Problem, content_type = "application/problem+json"),

@@ -18,6 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
+use super::doc::JsonBodyProblems;
 use super::extract::{allow, ApiJson};
 use super::problem::{ApiError, FieldProblem, Problem, Text};
 use super::tax::FindingAnswer;
@@ -44,13 +45,27 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// One seller's origin claim.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "seller": {
+        "tax_code": "0101248141",
+        "platform_seller_id": "shopee:88231",
+        "shop_url": "https://shopee.vn/suatuoi.mau"
+    },
+    "product": {
+        "code": "(01)08935049500018(10)LOT7",
+        "claimed_origin": "VN",
+        "claimed_manufacturer_tax_code": "0300588569"
+    },
+    "invoices": [{"seller_tax_code": "0300588569", "template": "1", "symbol": "C26TAA", "number": "123"}]
+}))]
 pub struct ClaimRequest {
     /// Who sells.
     pub seller: SellerPart,
     /// What is sold and what is claimed about it.
     pub product: ProductPart,
-    /// Invoices offered as proof of origin.
+    /// Invoices offered as proof of origin, at most 50.
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub invoices: Vec<InvoiceRefInput>,
 }
 
@@ -93,17 +108,35 @@ pub struct ClaimAnswer {
     pub checked_at: DateTime<Utc>,
 }
 
-/// One line of a batch answer: the line number and either the verification or an error.
+/// One line of a batch answer: the line number with either the verification or an error.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct BatchLine {
+#[serde(untagged)]
+pub enum BatchLine {
+    /// A verified line.
+    Verified(VerifiedLine),
+    /// A line that could not be verified.
+    Failed(FailedLine),
+}
+
+/// A verified batch line: its number and the verification.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerifiedLine {
     /// 1-based input line number.
+    #[schema(minimum = 1)]
     pub line: usize,
-    /// The verification, when the line could be read.
+    /// The verification.
     #[serde(flatten)]
-    pub result: Option<ClaimAnswer>,
+    pub answer: ClaimAnswer,
+}
+
+/// A batch line that could not be verified: its number and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FailedLine {
+    /// 1-based input line number.
+    #[schema(minimum = 1)]
+    pub line: usize,
     /// Why the line could not be verified.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<LineError>,
+    pub error: LineError,
 }
 
 /// Why one batch line was not verified.
@@ -176,11 +209,11 @@ async fn verify_one(
 
 /// Verifies a seller's origin claim: the traceability code, tax codes and invoices, and the
 /// cross-checks between them and the reference data.
-#[utoipa::path(post, path = "/v1/claims/verify", tag = "verification",
+#[utoipa::path(post, path = "/v1/claims/verify", tag = "verification", operation_id = "verify_claim",
     request_body = ClaimRequest,
     responses(
         (status = 200, description = "The verdict and findings", body = ClaimAnswer),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        JsonBodyProblems,
         (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a platform, authority or admin key", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing fields or too many invoices", body = Problem, content_type = "application/problem+json"),
@@ -201,9 +234,12 @@ pub async fn verify(
 /// Verifies up to 10,000 claims sent as NDJSON (one claim a line); answers NDJSON, one result
 /// a line in input order with its `line` number. A bad line is that line's error.
 #[utoipa::path(post, path = "/v1/claims/verify-batch", tag = "verification",
-    request_body(content = String, content_type = "application/x-ndjson", description = "One claim (as in /v1/claims/verify) per line"),
+    request_body(content = String, content_type = "application/x-ndjson",
+        description = "One claim (as in /v1/claims/verify) per line",
+        example = json!("{\"seller\":{\"tax_code\":\"0101248141\"},\"product\":{\"code\":\"08935049500018\",\"claimed_origin\":\"VN\"}}\n{\"seller\":{\"tax_code\":\"0105682342\"},\"product\":{\"code\":\"(01)06901234567892\",\"claimed_origin\":\"VN\"}}\n")),
     responses(
         (status = 200, description = "One BatchLine per non-blank input line, NDJSON", body = BatchLine, content_type = "application/x-ndjson"),
+        (status = 400, description = "The body could not be read", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a platform, authority or admin key", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "More than 10,000 lines or 16 MiB", body = Problem, content_type = "application/problem+json"),
@@ -228,13 +264,14 @@ pub async fn verify_batch(
 
 async fn batch_line(state: &AppState, line: crate::ndjson::Line, lang: Lang) -> BatchLine {
     let number = line.number;
-    let failed = |code: &str, message: String| BatchLine {
-        line: number,
-        result: None,
-        error: Some(LineError {
-            code: code.to_owned(),
-            message,
-        }),
+    let failed = |code: &str, message: String| {
+        BatchLine::Failed(FailedLine {
+            line: number,
+            error: LineError {
+                code: code.to_owned(),
+                message,
+            },
+        })
     };
     let text = match line.text {
         Ok(text) => text,
@@ -252,11 +289,10 @@ async fn batch_line(state: &AppState, line: crate::ndjson::Line, lang: Lang) -> 
         Err(problem) => return failed(&problem.code, problem.message.get(lang).to_owned()),
     };
     match verify_one(state, &input, lang).await {
-        Ok(answer) => BatchLine {
+        Ok(answer) => BatchLine::Verified(VerifiedLine {
             line: number,
-            result: Some(answer),
-            error: None,
-        },
+            answer,
+        }),
         Err(error) => {
             tracing::warn!(%error, line = number, "claim look-up failed");
             failed(

@@ -15,6 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
+use super::doc::JsonBodyProblems;
 use super::extract::{allow, ApiJson, ApiQuery};
 use super::problem::{ApiError, Problem};
 use super::takedowns::{bad_query, paging};
@@ -27,6 +28,7 @@ use crate::takedown::platform::{
     compliance, AccountHistory, LockRecommendation, PlatformCompliance,
 };
 use crate::takedown::request::{Category, Evidence, LegalBasis};
+use crate::takedown::schema::NoticeState;
 use crate::takedown::workflow::{self, OutcomeInput};
 use crate::takedown::{is_id, State as TdState, Takedown};
 
@@ -123,14 +125,17 @@ async fn with_history(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct NoticesQuery {
-    /// Only notices in this state (`pending_platform`, `removed`, `account_locked`,
-    /// `declined`, `withdrawn`).
+    /// Only notices in this state.
+    #[param(value_type = Option<NoticeState>, inline)]
     pub state: Option<String>,
-    /// The platform (admin only; a platform key always sees its own).
+    /// The platform (admin only, and required for admin; a platform key always sees its own).
+    #[param(example = "shopee")]
     pub platform: Option<String>,
     /// Page size (default 100, at most 1000).
+    #[param(minimum = 1, maximum = 1000, default = 100)]
     pub limit: Option<usize>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^td_[0-9A-Fa-f]{24}$")]
     pub cursor: Option<String>,
 }
 
@@ -178,16 +183,7 @@ pub async fn notices(
         None => None,
         Some(text) => Some(
             TdState::parse(text)
-                .filter(|s| {
-                    matches!(
-                        s,
-                        TdState::PendingPlatform
-                            | TdState::Removed
-                            | TdState::AccountLocked
-                            | TdState::Declined
-                            | TdState::Withdrawn
-                    )
-                })
+                .filter(|s| s.is_platform_notice())
                 .ok_or_else(|| {
                     bad_query(
                         "state",
@@ -216,9 +212,10 @@ pub async fn notices(
 /// `lock_days` for a temporary lock) or `declined` (with a reason). The same outcome again
 /// answers the notice as it is; a different one after an outcome is 409.
 #[utoipa::path(post, path = "/v1/platform/notices/{id}/outcome", tag = "platform", request_body = OutcomeInput,
-    params(("id" = String, Path, description = "The notice's id")),
+    params(("id" = String, Path, description = "The notice's id (its takedown's): `td_` and 24 hexadecimal digits (any other shape is a 404)", pattern = "^td_[0-9A-Fa-f]{24}$", example = "td_019a3c5e7f80a1b2c3d4e5f6")),
     responses(
         (status = 200, description = "The notice in its new state", body = NoticeView),
+        JsonBodyProblems,
         (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a platform key bound to a platform, nor admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such notice, or another platform's", body = Problem, content_type = "application/problem+json"),
@@ -245,7 +242,7 @@ pub async fn outcome(
 
 /// Every platform's figures.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ComplianceAnswer {
+pub struct PlatformComplianceAnswer {
     /// One line per platform in the reference data or that ever received a notice.
     pub platforms: Vec<PlatformCompliance>,
 }
@@ -254,7 +251,7 @@ pub struct ComplianceAnswer {
 /// over the last 30 days.
 #[utoipa::path(get, path = "/v1/platform/compliance", tag = "platform",
     responses(
-        (status = 200, description = "Per platform", body = ComplianceAnswer),
+        (status = 200, description = "Per platform", body = PlatformComplianceAnswer),
         (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an authority or admin key", body = Problem, content_type = "application/problem+json"),
     ),
@@ -262,8 +259,8 @@ pub struct ComplianceAnswer {
 pub async fn platform_compliance(
     State(state): State<AppState>,
     _caller: Caller,
-) -> Result<Json<ComplianceAnswer>, ApiError> {
-    Ok(Json(ComplianceAnswer {
+) -> Result<Json<PlatformComplianceAnswer>, ApiError> {
+    Ok(Json(PlatformComplianceAnswer {
         platforms: figures(&state).await?,
     }))
 }

@@ -48,7 +48,8 @@ pub enum KindParam {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
 pub struct KindPath {
-    /// `products`, `recalls`, `taxpayers`, `invoices`, `platforms` or `shared-infrastructure`.
+    /// Which reference data the load replaces.
+    #[param(inline)]
     pub kind: KindParam,
 }
 
@@ -70,7 +71,8 @@ impl From<KindParam> for ReferenceKind {
 #[utoipa::path(put, path = "/v1/reference/{kind}", tag = "reference",
     params(KindPath),
     request_body(content = String, content_type = "application/x-ndjson",
-        description = "One JSON record per line; records as in the product, recall, taxpayer, invoice, platform and shared-infrastructure schemas"),
+        description = "One JSON record per line; records as in the product, recall, taxpayer, invoice, platform and shared-infrastructure schemas",
+        example = json!("{\"gtin\":\"08935049500018\",\"name\":\"Sữa tươi tiệt trùng 180ml\",\"brand\":\"Mẫu Sữa\",\"manufacturer_tax_code\":\"0300588569\",\"manufacturer_name\":\"Công ty sữa mẫu\",\"country_of_origin\":\"VN\",\"authorized_sellers\":[\"0101248141\"],\"lots\":[{\"lot\":\"LOT7\",\"produced_on\":\"2026-01-10\",\"expires_on\":\"2027-12-31\"}]}\n{\"gtin\":\"08934567890120\",\"name\":\"Nước mắm cá cơm 500ml\",\"brand\":\"Mẫu Phú Quốc\",\"manufacturer_tax_code\":\"0101248141\",\"manufacturer_name\":\"Công ty nước mắm mẫu\",\"country_of_origin\":\"VN\"}\n")),
     responses(
         (status = 200, description = "Load finished; per-line rejections listed", body = ImportReport),
         (status = 400, description = "The body could not be read", body = Problem, content_type = "application/problem+json"),

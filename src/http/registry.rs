@@ -9,6 +9,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
+use super::doc::JsonBodyProblems;
 use super::extract::{allow, ApiJson, ApiQuery};
 use super::problem::{ApiError, Problem};
 use super::takedowns::{bad_query, paging};
@@ -16,6 +17,7 @@ use crate::app::AppState;
 use crate::auth::{Caller, Role};
 use crate::store::keys;
 use crate::store::takedowns as store;
+use crate::takedown::schema::RegistryState;
 use crate::takedown::workflow::{self, DecisionInput};
 use crate::takedown::{is_id, State as TdState, Takedown};
 
@@ -32,10 +34,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
 pub struct RegistryQuery {
     /// `pending_review` (default), `suspended`, `revoked`, `rejected`, `reinstated`, or
     /// `withdrawn` (withdrawn suspensions waiting for reinstatement).
+    #[param(value_type = Option<RegistryState>, inline)]
     pub state: Option<String>,
     /// Page size (default 100, at most 1000).
+    #[param(minimum = 1, maximum = 1000, default = 100)]
     pub limit: Option<usize>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^td_[0-9A-Fa-f]{24}$")]
     pub cursor: Option<String>,
 }
 
@@ -93,9 +98,10 @@ pub async fn requests(
 /// Records a decision: `suspend` (with `suspend_days`, also to extend), `revoke`, `reject`,
 /// or `reinstate`. A decision the state machine does not allow is 409.
 #[utoipa::path(post, path = "/v1/registry/requests/{id}/decision", tag = "registry", request_body = DecisionInput,
-    params(("id" = String, Path, description = "The request's id")),
+    params(("id" = String, Path, description = "The request's id: `td_` and 24 hexadecimal digits (any other shape is a 404)", pattern = "^td_[0-9A-Fa-f]{24}$", example = "td_019a3c5e7f80a1b2c3d4e5f6")),
     responses(
         (status = 200, description = "The request in its new state", body = Takedown),
+        JsonBodyProblems,
         (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a registry or admin key", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such registry request", body = Problem, content_type = "application/problem+json"),

@@ -8,6 +8,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
+use super::doc::JsonBodyProblems;
 use super::extract::{allow, ApiJson};
 use super::problem::{ApiError, FieldProblem, Problem, Text};
 use crate::app::AppState;
@@ -29,8 +30,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// Targets to resolve.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "targets": ["https://shop.example.vn/p/1", "hàng-hiệu.vn", "198.51.100.20", "2001:db8::/48"],
+    "tls": false
+}))]
 pub struct ResolveRequest {
     /// URLs, domains (Unicode or ASCII), IPv4/IPv6 addresses or CIDR blocks; at most 1,000.
+    #[schema(max_items = 1000)]
     pub targets: Vec<String>,
     /// Also peek at the TLS certificate of the first address the guard allows (default false).
     #[serde(default)]
@@ -51,7 +57,7 @@ pub struct ResolveAnswer {
     request_body = ResolveRequest,
     responses(
         (status = 200, description = "One result per target, in input order", body = ResolveAnswer),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        JsonBodyProblems,
         (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a platform, authority, registry or admin key", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "More than 1,000 targets, or wrong field types", body = Problem, content_type = "application/problem+json"),

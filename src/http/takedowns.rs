@@ -15,6 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
+use super::doc::{BadPath, JsonBodyProblems};
 use super::extract::{allow, ApiJson, ApiQuery};
 use super::problem::{ApiError, FieldProblem, Problem, Text};
 use crate::app::AppState;
@@ -22,6 +23,7 @@ use crate::auth::{Caller, Role};
 use crate::i18n::Lang;
 use crate::store::takedowns::{self as store, index_for};
 use crate::takedown::request::FieldError;
+use crate::takedown::schema::Reason;
 use crate::takedown::workflow::{self, StepError};
 use crate::takedown::{is_id, Channel, State as TdState, Takedown, TakedownInput};
 
@@ -122,14 +124,15 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
 /// then resolves and routes it. With `Idempotency-Key`, a repeat with the same body answers
 /// the first result; another body is 409.
 #[utoipa::path(post, path = "/v1/takedowns", tag = "takedowns", request_body = TakedownInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first answer")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first answer", min_length = 1, max_length = 200, pattern = r"^[\t\x20-\x7E]+$", example = "qltt-hn-2026-11-02-0001")),
     responses(
         (status = 202, description = "Accepted and queued", body = Takedown),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than the service accepts (`--body-limit`)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an authority or admin key", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad fields, one entry each", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad fields (or a bad Idempotency-Key), one entry each", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
 pub async fn submit(
@@ -145,20 +148,37 @@ pub async fn submit(
     Ok((StatusCode::ACCEPTED, Json(takedown)).into_response())
 }
 
-/// One answer line of a batch.
+/// One answer line of a batch: the line number with the accepted request, or with why the
+/// line was rejected.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct BatchAnswer {
+#[serde(untagged)]
+pub enum BatchAnswer {
+    /// An accepted line.
+    Accepted(AcceptedLine),
+    /// A rejected line.
+    Rejected(RejectedTakedownLine),
+}
+
+/// An accepted batch line.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AcceptedLine {
     /// The line number, from 1.
+    #[schema(minimum = 1)]
     pub line: usize,
     /// The accepted request's id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: String,
     /// Its state (`received`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub state: Option<TdState>,
+    pub state: TdState,
+}
+
+/// A rejected batch line.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RejectedTakedownLine {
+    /// The line number, from 1.
+    #[schema(minimum = 1)]
+    pub line: usize,
     /// Why the line was rejected.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub errors: Option<Vec<BatchError>>,
+    pub errors: Vec<BatchError>,
 }
 
 /// One problem of a rejected line.
@@ -177,13 +197,17 @@ pub struct BatchError {
 /// `Idempotency-Key`, sending the same batch again returns the same ids; a line that differs
 /// from the first sending is that line's `conflict`.
 #[utoipa::path(post, path = "/v1/takedowns/batch", tag = "takedowns",
-    request_body(content = String, content_type = "application/x-ndjson", description = "One takedown request a line"),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a resent batch safe: each line keeps the id it got")),
+    request_body(content = String, content_type = "application/x-ndjson",
+        description = "One takedown request (as in `POST /v1/takedowns`) a line",
+        example = json!("{\"target\":\"https://giay-gia.vn/p/1\",\"category\":\"counterfeit\",\"legal_basis\":{\"document_number\":\"123/QĐ-QLTT\",\"issued_on\":\"2026-11-02\",\"issuer\":\"Cục Quản lý thị trường Hà Nội\"},\"evidence\":[{\"url\":\"https://giay-gia.vn/p/1\",\"sha256\":\"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\",\"captured_at\":\"2026-11-01T08:00:00Z\"}]}\n{\"target\":\"203.0.113.0/24\",\"category\":\"smuggled\",\"legal_basis\":{\"document_number\":\"124/QĐ-QLTT\",\"issued_on\":\"2026-11-02\",\"issuer\":\"Cục Quản lý thị trường Hà Nội\"},\"evidence\":[{\"url\":\"http://203.0.113.7/shop\",\"sha256\":\"2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae\",\"captured_at\":\"2026-11-01T09:30:00Z\"}],\"requested_action\":\"block\"}\n")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a resent batch safe: each line keeps the id it got", min_length = 1, max_length = 200, pattern = r"^[\t\x20-\x7E]+$", example = "qltt-hn-batch-2026-11-02")),
     responses(
         (status = 200, description = "One answer line per input line", body = BatchAnswer, content_type = "application/x-ndjson"),
+        (status = 400, description = "The body could not be read", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an authority or admin key", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "More than 10,000 lines or 16 MiB", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad Idempotency-Key", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
 pub async fn submit_batch(
@@ -217,11 +241,11 @@ async fn batch_line(
     line: crate::ndjson::Line,
     lang: Lang,
 ) -> BatchAnswer {
-    let rejected = |errors: Vec<BatchError>| BatchAnswer {
-        line: line.number,
-        id: None,
-        state: None,
-        errors: Some(errors),
+    let rejected = |errors: Vec<BatchError>| {
+        BatchAnswer::Rejected(RejectedTakedownLine {
+            line: line.number,
+            errors,
+        })
     };
     let whole = |code: &str, message: String| {
         vec![BatchError {
@@ -244,12 +268,11 @@ async fn batch_line(
         Err(e) => return rejected(whole("invalid_value", e.to_string())),
     };
     match workflow::submit(state.store(), caller, &input, idem).await {
-        Ok((takedown, _)) => BatchAnswer {
+        Ok((takedown, _)) => BatchAnswer::Accepted(AcceptedLine {
             line: line.number,
-            id: Some(takedown.id),
-            state: Some(takedown.state),
-            errors: None,
-        },
+            id: takedown.id,
+            state: takedown.state,
+        }),
         Err(StepError::Invalid(errors)) => rejected(
             errors
                 .into_iter()
@@ -287,14 +310,19 @@ async fn batch_line(
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only requests in this state.
+    #[param(value_type = Option<TdState>, inline)]
     pub state: Option<String>,
-    /// Only requests routed to this channel (`registry`, `operators`, `platform`).
+    /// Only requests routed to this channel.
+    #[param(value_type = Option<Channel>, inline)]
     pub channel: Option<String>,
     /// Only requests for this target (as given, or its canonical form).
+    #[param(example = "giay-gia.vn")]
     pub target: Option<String>,
     /// Page size (default 100, at most 1000).
+    #[param(minimum = 1, maximum = 1000, default = 100)]
     pub limit: Option<usize>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^td_[0-9A-Fa-f]{24}$")]
     pub cursor: Option<String>,
 }
 
@@ -337,7 +365,7 @@ pub fn paging(limit: Option<usize>, cursor: Option<&str>) -> Result<usize, ApiEr
 }
 
 /// Lists requests, newest first: an authority its agency's, admin all.
-#[utoipa::path(get, path = "/v1/takedowns", tag = "takedowns", params(ListQuery),
+#[utoipa::path(get, path = "/v1/takedowns", tag = "takedowns", operation_id = "list_takedowns", params(ListQuery),
     responses(
         (status = 200, description = "A page of requests", body = TakedownPage),
         (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
@@ -414,9 +442,10 @@ pub async fn list(
 
 /// One request with its state, channel, resolution snapshot and history.
 #[utoipa::path(get, path = "/v1/takedowns/{id}", tag = "takedowns",
-    params(("id" = String, Path, description = "The request's id")),
+    params(("id" = String, Path, description = "The request's id: `td_` and 24 hexadecimal digits (any other shape is a 404)", pattern = "^td_[0-9A-Fa-f]{24}$", example = "td_019a3c5e7f80a1b2c3d4e5f6")),
     responses(
         (status = 200, description = "The request", body = Takedown),
+        BadPath,
         (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an authority or admin key", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request, or another agency's", body = Problem, content_type = "application/problem+json"),
@@ -440,17 +469,21 @@ pub async fn get_one(
 /// `withdraw` body.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "Lifted by court order 45/2026/QĐ-TA."}))]
 pub struct WithdrawInput {
-    /// Why (required).
+    /// Why.
+    // Optional to the parser: a missing reason is the handler's 422 naming `reason`.
+    #[schema(value_type = Reason)]
     pub reason: Option<String>,
 }
 
 /// Withdraws a request: enforcement is lifted (a block comes off the operators' list; a
 /// suspended domain gets a reinstatement task for the registry).
 #[utoipa::path(post, path = "/v1/takedowns/{id}/withdraw", tag = "takedowns", request_body = WithdrawInput,
-    params(("id" = String, Path, description = "The request's id")),
+    params(("id" = String, Path, description = "The request's id: `td_` and 24 hexadecimal digits (any other shape is a 404)", pattern = "^td_[0-9A-Fa-f]{24}$", example = "td_019a3c5e7f80a1b2c3d4e5f6")),
     responses(
         (status = 200, description = "The request in its new state", body = Takedown),
+        JsonBodyProblems,
         (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an authority or admin key", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request, or another agency's", body = Problem, content_type = "application/problem+json"),
@@ -484,9 +517,10 @@ pub async fn withdraw(
 /// else the operators' blocklist. Needs `accept_collateral: true` and a reason; both are
 /// audited with the findings accepted.
 #[utoipa::path(post, path = "/v1/takedowns/{id}/confirm", tag = "takedowns", request_body = workflow::ConfirmInput,
-    params(("id" = String, Path, description = "The request's id")),
+    params(("id" = String, Path, description = "The request's id: `td_` and 24 hexadecimal digits (any other shape is a 404)", pattern = "^td_[0-9A-Fa-f]{24}$", example = "td_019a3c5e7f80a1b2c3d4e5f6")),
     responses(
         (status = 200, description = "The request in its new state (`pending_review` or `blocked`)", body = Takedown),
+        JsonBodyProblems,
         (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an authority or admin key", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request, or another agency's", body = Problem, content_type = "application/problem+json"),

@@ -8,6 +8,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
+use super::doc::{BadPath, JsonBodyProblems};
 use super::extract::{allow, ApiJson};
 use super::problem::{ApiError, Problem};
 use crate::app::AppState;
@@ -63,9 +64,10 @@ pub struct ValueError {
 /// Validates a Vietnamese tax code (10 digits, 13-digit branch with or without the dash,
 /// 12-digit personal number) and looks the taxpayer up.
 #[utoipa::path(get, path = "/v1/tax-codes/{code}", tag = "verification",
-    params(("code" = String, Path, description = "The tax code, e.g. 0100109106 or 0100109106-001")),
+    params(("code" = String, Path, description = "The tax code: 10 digits, a 13-digit branch with or without the dash, or a 12-digit personal number", example = "0100109106-001")),
     responses(
         (status = 200, description = "The check (also for invalid codes)", body = TaxCodeAnswer),
+        BadPath,
         (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a platform, authority or admin key", body = Problem, content_type = "application/problem+json"),
     ),
@@ -150,7 +152,7 @@ impl FindingAnswer {
     request_body = InvoiceRefInput,
     responses(
         (status = 200, description = "The check (also for invalid references)", body = InvoiceCheckAnswer),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        JsonBodyProblems,
         (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a platform, authority or admin key", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields of the wrong type", body = Problem, content_type = "application/problem+json"),

@@ -12,6 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
+use super::doc::JsonBodyProblems;
 use super::extract::{allow, ApiJson};
 use super::problem::{ApiError, FieldProblem, Problem, Text};
 use crate::app::AppState;
@@ -32,9 +33,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// A code to check.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"code": "(01)08935049500018(10)LOT7(17)271231"}))]
 pub struct CheckRequest {
     /// A bare GTIN, a bracketed or GS-separated element string (optionally led by a symbology
-    /// identifier), or a GS1 Digital Link URI.
+    /// identifier), or a GS1 Digital Link URI; at most 4,096 characters.
+    #[schema(max_length = 4096)]
     pub code: String,
 }
 
@@ -115,7 +118,7 @@ pub struct LotAnswer {
     request_body = CheckRequest,
     responses(
         (status = 200, description = "The check result (also for invalid codes)", body = CheckAnswer),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        JsonBodyProblems,
         (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a platform, authority or admin key", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing or oversized `code`", body = Problem, content_type = "application/problem+json"),

@@ -162,6 +162,7 @@ impl Outcome {
 /// Why a takedown is held for review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = ReviewFindingCode)]
 pub enum FindingCode {
     /// The address or block overlaps ranges many unrelated sites share.
     SharedInfrastructure,
@@ -174,6 +175,7 @@ pub enum FindingCode {
 
 /// One reason a takedown is held for review.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = ReviewFinding)]
 pub struct Finding {
     /// Why.
     pub code: FindingCode,

@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::schema::{LegalText, Note};
 use crate::i18n::Text;
 use crate::network::cidr::{never_target, Cidr};
 use crate::network::names::Target;
@@ -111,46 +112,95 @@ pub struct TakedownRequest {
     pub notes: Option<String>,
 }
 
+// The inputs below keep their fields optional so that a missing one is refused by
+// `TakedownInput::validate` with field and code, like every other bad field; their schemas say
+// what a valid request holds.
+
 /// The legal basis as sent.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct LegalBasisInput {
     /// The document's number.
+    #[schema(value_type = LegalText, example = "123/QĐ-QLTT")]
     pub document_number: Option<String>,
-    /// `YYYY-MM-DD`.
+    /// When it was issued: `YYYY-MM-DD`, not after tomorrow.
+    #[schema(value_type = String, format = Date, example = "2026-11-02")]
     pub issued_on: Option<String>,
     /// Who issued it.
+    #[schema(value_type = LegalText, example = "Cục Quản lý thị trường Hà Nội")]
     pub issuer: Option<String>,
 }
 
 /// Evidence as sent.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct EvidenceInput {
-    /// Where it was captured (`http` or `https`).
+    /// Where it was captured: an `http` or `https` URL without spaces, at most 2,048 bytes.
+    #[schema(
+        value_type = String,
+        max_length = 2048,
+        pattern = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s\x00-\x1F\x7F-\x9F]+$",
+        example = "https://shopee.vn/giaygia.hn/p/123"
+    )]
     pub url: Option<String>,
-    /// SHA-256 of the captured content, 64 hex digits.
+    /// SHA-256 of the captured content: 64 hexadecimal digits.
+    #[schema(
+        value_type = String,
+        pattern = "^[0-9A-Fa-f]{64}$",
+        example = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+    )]
     pub sha256: Option<String>,
-    /// RFC 3339 time of capture.
+    /// When it was captured: an RFC 3339 time, not in the future.
+    #[schema(value_type = String, format = DateTime, example = "2026-11-01T08:00:00Z")]
     pub captured_at: Option<String>,
     /// What it shows.
+    #[schema(value_type = Option<Note>, example = "Listing of fake shoes")]
     pub description: Option<String>,
 }
 
 /// `POST /v1/takedowns` body.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "target": "https://giay-gia.vn/p/1",
+    "category": "counterfeit",
+    "legal_basis": {
+        "document_number": "123/QĐ-QLTT",
+        "issued_on": "2026-11-02",
+        "issuer": "Cục Quản lý thị trường Hà Nội"
+    },
+    "evidence": [{
+        "url": "https://giay-gia.vn/p/1",
+        "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "captured_at": "2026-11-01T08:00:00Z",
+        "description": "Listing of fake shoes"
+    }],
+    "requested_action": "suspend",
+    "notes": "Seller relists under new shop names every week."
+}))]
 pub struct TakedownInput {
-    /// A URL, domain, IP address or CIDR block.
-    #[schema(example = "https://giay-gia.vn/p/1")]
+    /// A URL, domain, IP address or CIDR block (IPv4 /16 or narrower, IPv6 /32 or narrower),
+    /// never in a private or reserved range.
+    #[schema(
+        value_type = String,
+        min_length = 1,
+        max_length = 2048,
+        example = "https://giay-gia.vn/p/1"
+    )]
     pub target: Option<String>,
-    /// `counterfeit`, `smuggled`, `ip_infringement`, `prohibited_goods`, `unlicensed_trading`.
+    /// The kind of violation.
+    #[schema(value_type = Category)]
     pub category: Option<String>,
     /// The decision behind the request.
+    #[schema(value_type = LegalBasisInput)]
     pub legal_basis: Option<LegalBasisInput>,
-    /// At least one item.
+    /// The evidence: 1 to 50 items.
+    #[schema(value_type = Vec<EvidenceInput>, min_items = 1, max_items = 50)]
     pub evidence: Option<Vec<EvidenceInput>>,
-    /// `suspend`, `revoke`, `block` or null.
+    /// `suspend` or `revoke` for a `.vn` domain (the registry), `block` for anything else (the
+    /// operators); absent or null leaves it to routing.
+    #[schema(value_type = Option<RequestedAction>)]
     pub requested_action: Option<String>,
     /// Free text.
+    #[schema(value_type = Option<Note>)]
     pub notes: Option<String>,
 }
 

@@ -130,6 +130,18 @@ impl State {
                 | State::Withdrawn
         )
     }
+
+    /// Whether a platform's notice can be in this state.
+    pub fn is_platform_notice(self) -> bool {
+        matches!(
+            self,
+            State::PendingPlatform
+                | State::Removed
+                | State::AccountLocked
+                | State::Declined
+                | State::Withdrawn
+        )
+    }
 }
 
 /// What happens to a request.

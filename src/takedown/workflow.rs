@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 use super::blocklist;
 use super::platform::{destination, recommend, AccountHistory, Destination, Outcome};
 use super::request::{FieldError, RequestedAction, TargetType};
+use super::schema::{AcceptCollateral, Note, Reason};
 use super::state::{next, Event, State};
 use super::{new_id, Channel, Takedown, TakedownInput, TakedownSettings};
 use crate::auth::Caller;
@@ -332,12 +333,21 @@ pub enum Decision {
 /// `POST /v1/registry/requests/{id}/decision` body.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "decision": "suspend",
+    "reason": "Counterfeit cosmetics confirmed by the 123/QĐ-QLTT inspection.",
+    "suspend_days": 30
+}))]
 pub struct DecisionInput {
     /// What the registry decided.
     pub decision: Decision,
-    /// Why (required).
+    /// Why.
+    // Optional to the parser: a missing reason is the handler's 422 naming `reason`.
+    #[schema(value_type = Reason)]
     pub reason: Option<String>,
-    /// Length of a suspension in days (suspensions only; 1 to the configured maximum).
+    /// Length of a suspension in days: required for `suspend` (1 to the configured maximum,
+    /// 90 by default), refused for the other decisions.
+    #[schema(minimum = 1)]
     pub suspend_days: Option<u32>,
 }
 
@@ -539,10 +549,16 @@ pub async fn end_suspension(
 /// `POST /v1/takedowns/{id}/confirm` body.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "reason": "The shop's own subdomain on the CDN; the CDN confirmed no other customer uses it.",
+    "accept_collateral": true
+}))]
 pub struct ConfirmInput {
-    /// Why enforcing it is worth what it also hits (required, audited).
+    /// Why enforcing it is worth what it also hits (audited).
+    #[schema(value_type = Reason)]
     pub reason: Option<String>,
     /// Must be `true`: the authority accepts what the findings say enforcement also hits.
+    #[schema(value_type = AcceptCollateral)]
     pub accept_collateral: Option<bool>,
 }
 
@@ -600,12 +616,19 @@ pub async fn confirm(
 /// `POST /v1/platform/notices/{id}/outcome` body.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "outcome": "account_locked",
+    "reason": "Counterfeit seller, third notice this month.",
+    "lock_days": 30
+}))]
 pub struct OutcomeInput {
     /// What the platform did.
     pub outcome: Outcome,
-    /// Why (required for `declined`).
+    /// Why: required (not blank) for `declined`, optional otherwise.
+    #[schema(value_type = Option<Note>)]
     pub reason: Option<String>,
-    /// Days of a temporary lock (`account_locked` only; none for a permanent lock).
+    /// Days of a temporary lock, 1 to 365 (`account_locked` only; none for a permanent lock).
+    #[schema(minimum = 1, maximum = 365)]
     pub lock_days: Option<u32>,
 }
 

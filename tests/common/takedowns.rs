@@ -29,12 +29,18 @@ pub fn settings(day: Duration) -> TakedownSettings {
 /// An app with in-process workers (polling every 50 ms) whose suspension "day" lasts `day`,
 /// resolving against the fixture zones on a loopback DNS server.
 pub async fn app_with(takedowns: TakedownSettings) -> (TestApp, dns_server::DnsServer) {
-    let dns = dns_server::start().await;
-    let app_settings = Settings {
-        takedowns: takedowns.clone(),
+    app_with_settings(Settings {
+        takedowns,
         ..Settings::default()
-    };
-    let mut workers = WorkerConfig::new(takedowns);
+    })
+    .await
+}
+
+/// An app with `app_settings` and in-process workers (polling every 50 ms), resolving against
+/// the fixture zones on a loopback DNS server.
+pub async fn app_with_settings(app_settings: Settings) -> (TestApp, dns_server::DnsServer) {
+    let dns = dns_server::start().await;
+    let mut workers = WorkerConfig::new(app_settings.takedowns.clone());
     workers.poll_interval = Duration::from_millis(50);
     workers.visibility_timeout = Duration::from_secs(5);
     let app = TestApp::spawn_full(app_settings, test_network(vec![dns.addr]), Some(workers)).await;

@@ -36,6 +36,16 @@ use crate::origin::tax_code::TaxCode;
 /// An invoice reference as received, before any check.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
+#[schema(example = json!({
+    "seller_tax_code": "0300588569",
+    "template": "1",
+    "symbol": "C26TAA",
+    "number": "123",
+    "issued_on": "2026-03-01",
+    "tax_authority_code": "00A1B2C3D4E5F60718293A4B5C6D7E8F90",
+    "buyer_tax_code": "0101248141",
+    "gtin": "08935049500018"
+}))]
 pub struct InvoiceRefInput {
     /// Seller's tax code.
     pub seller_tax_code: String,

@@ -1,0 +1,80 @@
+//! What the OpenAPI document says beyond the handlers' own annotations: the problems a JSON
+//! body or a path can be refused with before its handler runs, and the 503 every `/v1/`
+//! operation answers while the data store is down.
+
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::{ContentBuilder, HeaderBuilder, OpenApi, Ref, RefOr, ResponseBuilder};
+use utoipa::IntoResponses;
+
+use super::problem::{Problem, PROBLEM_JSON};
+
+/// What an `application/json` body is refused with before its handler reads it.
+#[derive(IntoResponses)]
+pub enum JsonBodyProblems {
+    /// The body is not well-formed JSON (or a path segment is not UTF-8 once decoded).
+    #[response(status = 400, content_type = "application/problem+json")]
+    Malformed(Problem),
+    /// The body is larger than the service accepts (`--body-limit`).
+    #[response(status = 413, content_type = "application/problem+json")]
+    TooLarge(Problem),
+    /// The body is not sent as `Content-Type: application/json`.
+    #[response(status = 415, content_type = "application/problem+json")]
+    NotJson(Problem),
+}
+
+/// A path segment that is not UTF-8 once percent-decoded.
+#[derive(IntoResponses)]
+#[response(status = 400, content_type = "application/problem+json")]
+pub struct BadPath(pub Problem);
+
+/// The 503 of every `/v1/` operation while the data store is known to be down (see
+/// [`super::unavailable_while_down`]), with its `Retry-After`.
+fn store_unavailable() -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description("The data store is unreachable; retry after `Retry-After` seconds")
+        .content(
+            PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .header(
+            "Retry-After",
+            HeaderBuilder::new()
+                .schema(
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .minimum(Some(1)),
+                )
+                .description(Some("Seconds to wait before retrying"))
+                .build(),
+        )
+        .build()
+}
+
+/// Adds the 503 to every operation under `/v1/`, as [`super::unavailable_while_down`]
+/// answers it there.
+pub fn add_store_unavailable(doc: &mut OpenApi) {
+    for (path, item) in doc.paths.paths.iter_mut() {
+        if !path.starts_with("/v1/") {
+            continue;
+        }
+        let operations: [&mut Option<Operation>; 8] = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for operation in operations.into_iter().flatten() {
+            operation
+                .responses
+                .responses
+                .insert("503".into(), RefOr::T(store_unavailable()));
+        }
+    }
+}
