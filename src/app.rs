@@ -13,9 +13,7 @@ use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use tower_http::LatencyUnit;
-use tracing::Level;
+use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -220,7 +218,15 @@ pub fn with_middleware(routes: Router, body_limit: usize) -> Router {
                         .unwrap_or("-");
                     tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id, caller = tracing::field::Empty)
                 })
-                .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(LatencyUnit::Micros)),
+                .on_response(
+                    |response: &axum::http::Response<_>, latency: Duration, _span: &tracing::Span| {
+                        tracing::info!(
+                            status = response.status().as_u16(),
+                            latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
+                            "finished processing request"
+                        );
+                    },
+                ),
         )
         .layer(axum::middleware::from_fn(http::problem::render_problems))
         .layer(axum::middleware::from_fn(http::metrics::track))

@@ -85,7 +85,32 @@ async fn malformed_json_is_400_and_wrong_types_are_422() {
     let body = wrong_type.assert_problem(422, "invalid_request");
     assert_eq!(body["errors"][0]["code"], "invalid_value");
     let missing = app.post_as(Role::Platform, CHECK, &json!({})).send().await;
-    missing.assert_problem(422, "invalid_request");
+    let body = missing.assert_problem(422, "invalid_request");
+    assert_eq!(body["errors"][0]["field"], "code");
+    assert_eq!(body["errors"][0]["code"], "required");
+    // serde's English never reaches the Vietnamese texts: a field and a code instead.
+    let claim = app
+        .post_as(
+            Role::Platform,
+            "/v1/claims/verify",
+            &json!({"product": {"code": "4006381333931"}}),
+        )
+        .header("accept-language", "vi")
+        .send()
+        .await;
+    let body = claim.assert_problem(422, "invalid_request");
+    assert_eq!(body["errors"][0]["field"], "seller", "{body}");
+    assert_eq!(body["errors"][0]["code"], "required");
+    assert_eq!(body["errors"][0]["message"], "Trường này là bắt buộc.");
+    assert_eq!(claim.header("content-language"), Some("vi"));
+    let unknown = app
+        .post_as(Role::Platform, CHECK, &json!({"code": "x", "colour": 1}))
+        .send()
+        .await;
+    let body = unknown.assert_problem(422, "invalid_request");
+    assert_eq!(body["errors"][0]["field"], "colour", "{body}");
+    assert_eq!(body["errors"][0]["code"], "unknown_field");
+    assert_eq!(unknown.header("content-language"), Some("en"));
     let no_content_type = app
         .request(Method::POST, CHECK)
         .key(&key)

@@ -286,12 +286,52 @@ async fn operators_acknowledge_for_themselves_and_compliance_shows_who_is_behind
         .send()
         .await
         .assert_problem(422, "invalid_request");
-    for role in [Role::Admin, Role::Authority] {
-        app.post_as(role, "/v1/blocklist/acks", &json!({"version": 2}))
-            .send()
-            .await
-            .assert_problem(403, "forbidden");
-    }
+    app.post_as(
+        Role::Authority,
+        "/v1/blocklist/acks",
+        &json!({"version": 2}),
+    )
+    .send()
+    .await
+    .assert_problem(403, "forbidden");
+    // Admin may record an acknowledgement, for an operator it names, under its own name.
+    let unnamed = app
+        .post_as(Role::Admin, "/v1/blocklist/acks", &json!({"version": 2}))
+        .send()
+        .await;
+    assert_eq!(
+        unnamed.assert_problem(422, "invalid_request")["errors"][0]["field"],
+        "operator"
+    );
+    let by_admin = app
+        .post_as(
+            Role::Admin,
+            "/v1/blocklist/acks",
+            &json!({"version": 2, "operator": "vnpt"}),
+        )
+        .send()
+        .await;
+    assert_eq!(by_admin.status, 200, "{}", by_admin.text);
+    assert_eq!(by_admin.json["operator"], "vnpt");
+    let report = app
+        .get_as(Role::Authority, "/v1/blocklist/compliance")
+        .send()
+        .await;
+    let vnpt = report.json["operators"]
+        .as_array()
+        .and_then(|all| all.iter().find(|o| o["operator"] == "vnpt"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(vnpt["acked_version"], 2, "{}", report.text);
+    let audit = app
+        .get_as(Role::Admin, "/v1/audit?subject=vnpt")
+        .send()
+        .await;
+    assert_eq!(
+        audit.json["entries"][0]["actor"], "test-admin",
+        "{}",
+        audit.text
+    );
     app.get_as(Role::Operator, "/v1/blocklist/compliance")
         .send()
         .await

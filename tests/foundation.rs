@@ -48,15 +48,23 @@ async fn unknown_path_is_a_404_problem_in_english_and_vietnamese() {
         .await;
     vietnamese.assert_problem(404, "not_found");
     assert_eq!(vietnamese.json["title"], "Không tìm thấy");
+    assert_eq!(
+        vietnamese.json["detail"],
+        "Không tìm thấy gì tại /v1/does-not-exist."
+    );
+    assert_eq!(
+        english.json["detail"],
+        "Nothing is found at /v1/does-not-exist."
+    );
+    assert_eq!(vietnamese.header("content-language"), Some("vi"));
 }
 
 #[tokio::test]
 async fn wrong_method_is_a_405_problem() {
     let app = TestApp::spawn().await;
-    app.request(Method::DELETE, "/healthz")
-        .send()
-        .await
-        .assert_problem(405, "method_not_allowed");
+    let answer = app.request(Method::DELETE, "/healthz").send().await;
+    let problem = answer.assert_problem(405, "method_not_allowed");
+    assert_eq!(problem["detail"], "DELETE is not allowed on /healthz.");
 }
 
 #[tokio::test]

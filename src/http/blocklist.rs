@@ -397,6 +397,10 @@ fn full_stream(
 pub struct AckInput {
     /// The version the operator applied.
     pub version: u64,
+    /// The operator acknowledged for: admin keys only (an operator key always acknowledges
+    /// for its own operator, and naming another is refused).
+    #[schema(example = "viettel", pattern = "^[a-z0-9_-]{1,64}$")]
+    pub operator: Option<String>,
 }
 
 /// An acknowledgement as recorded.
@@ -410,14 +414,15 @@ pub struct AckAnswer {
     pub at: DateTime<Utc>,
 }
 
-/// An operator reports the version it applied.
+/// An operator reports the version it applied (admin may record it for a named operator,
+/// audited under the admin key's name).
 #[utoipa::path(post, path = "/v1/blocklist/acks", tag = "blocklist", request_body = AckInput,
     responses(
         (status = 200, description = "Recorded", body = AckAnswer),
         JsonBodyProblems,
         (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an operator key", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A version that does not exist yet", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A version that does not exist yet, or a missing or foreign operator", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
 pub async fn acknowledge(
@@ -425,11 +430,27 @@ pub async fn acknowledge(
     caller: Caller,
     ApiJson(input): ApiJson<AckInput>,
 ) -> Result<Json<AckAnswer>, ApiError> {
-    // Only an operator's key names an operator; admin keys do not.
-    let operator = match (caller.role, caller.operator.as_deref()) {
-        (Role::Operator, Some(operator)) => operator.to_owned(),
-        _ => return Err(ApiError::forbidden()),
-    };
+    // An operator's key acknowledges for its own operator only; admin names the operator.
+    let named = input.operator.as_deref();
+    let operator =
+        match (caller.role, caller.operator.as_deref(), named) {
+            (Role::Operator, Some(own), None) => own.to_owned(),
+            (Role::Operator, Some(own), Some(other)) if other == own => own.to_owned(),
+            (Role::Operator, Some(_), Some(_)) => {
+                return Err(bad(
+                    "operator",
+                    "An operator key acknowledges for its own operator only.",
+                    "Khóa của nhà mạng chỉ xác nhận cho chính nhà mạng đó.",
+                ))
+            }
+            (Role::Admin, _, Some(operator)) if is_operator_id(operator) => operator.to_owned(),
+            (Role::Admin, _, _) => return Err(bad(
+                "operator",
+                "Admin names the operator acknowledged for: 1 to 64 of a-z, 0-9, - and _.",
+                "Quản trị viên cần nêu nhà mạng được xác nhận: 1 đến 64 ký tự a-z, 0-9, - và _.",
+            )),
+            _ => return Err(ApiError::forbidden()),
+        };
     let current = store::version(state.store()).await?;
     if input.version > current {
         return Err(bad(
@@ -444,6 +465,11 @@ pub async fn acknowledge(
         version: ack.version,
         at: ack.at,
     }))
+}
+
+/// Whether `text` can name an operator: 1 to 64 of `a-z`, `0-9`, `-`, `_`.
+fn is_operator_id(text: &str) -> bool {
+    crate::reference::platform::is_platform_id(text)
 }
 
 /// One operator's standing.

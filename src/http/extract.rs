@@ -111,15 +111,12 @@ where
 fn json_rejection(rejection: JsonRejection) -> ApiError {
     let text = rejection.body_text();
     match rejection {
-        JsonRejection::JsonSyntaxError(_) => ApiError::malformed(Text::new(
-            format!("The body is not valid JSON: {text}"),
-            format!("Nội dung không phải JSON hợp lệ: {text}"),
-        )),
-        JsonRejection::JsonDataError(_) => ApiError::invalid(vec![super::problem::FieldProblem {
-            field: data_error_field(&text),
-            code: "invalid_value".into(),
-            message: Text::new(text.clone(), format!("Dữ liệu không hợp lệ: {text}")),
-        }]),
+        JsonRejection::JsonSyntaxError(_) => not_json(&text),
+        JsonRejection::JsonDataError(_) => ApiError::invalid(vec![shape_problem(
+            text.strip_prefix("Failed to deserialize the JSON body into the target type: ")
+                .unwrap_or(&text),
+            "body",
+        )]),
         JsonRejection::MissingJsonContentType(_) => super::problem::for_status(
             axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
         )
@@ -131,14 +128,74 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
     }
 }
 
-/// serde_path_to_error style messages start with the path (`field.sub: message`); take it
-/// when present so the 422 names the field.
-fn data_error_field(text: &str) -> String {
-    text.strip_prefix("Failed to deserialize the JSON body into the target type: ")
-        .and_then(|rest| rest.split_once(": "))
-        .map(|(path, _)| path.to_owned())
-        .filter(|path| !path.contains(' '))
-        .unwrap_or_else(|| "body".to_owned())
+/// A 400 for a body that is not JSON; serde's words (position included) in English only.
+pub fn not_json(cause: &str) -> ApiError {
+    ApiError::malformed(Text::new(
+        format!("The body is not valid JSON: {cause}"),
+        "Nội dung không phải JSON hợp lệ.".to_owned(),
+    ))
+}
+
+/// Turns serde's message about a body or query that does not fit its shape
+/// (`seller: missing field `tax_code` at line 1 column 20`) into the field it is about and a
+/// stable code: `required` for a missing field, `unknown_field` for one the request does not
+/// have, `invalid_value` otherwise. The Vietnamese text is ours; serde's English words stay
+/// in the English text only. `whole` names the field when serde names none.
+pub fn shape_problem(message: &str, whole: &str) -> super::problem::FieldProblem {
+    // serde_path_to_error puts the path first (`field.sub: message`), when there is one.
+    let (path, message) = match message.split_once(": ") {
+        Some((path, rest)) if !path.contains(' ') => (path, rest),
+        _ => ("", message),
+    };
+    let message = message
+        .rsplit_once(" at line ")
+        .map_or(message, |(head, _)| head);
+    let named = |prefix: &str| {
+        message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_prefix('`'))
+            .and_then(|rest| rest.split_once('`'))
+            .map(|(name, _)| match path {
+                "" | "." => name.to_owned(),
+                // An unknown field's path already ends with the field itself.
+                _ if path == name || path.ends_with(&format!(".{name}")) => path.to_owned(),
+                _ => format!("{path}.{name}"),
+            })
+    };
+    let field_or_whole = || match path {
+        "" | "." => whole.to_owned(),
+        _ => path.to_owned(),
+    };
+    let (field, code, text) = if let Some(field) = named("missing field ") {
+        (
+            field,
+            "required",
+            Text::fixed("This field is required.", "Trường này là bắt buộc."),
+        )
+    } else if let Some(field) = named("unknown field ") {
+        (
+            field,
+            "unknown_field",
+            Text::fixed(
+                "This field is not part of the request.",
+                "Trường này không thuộc yêu cầu.",
+            ),
+        )
+    } else {
+        (
+            field_or_whole(),
+            "invalid_value",
+            Text::new(
+                format!("Not a valid value here: {message}."),
+                "Giá trị không đúng kiểu hoặc không hợp lệ.".to_owned(),
+            ),
+        )
+    };
+    super::problem::FieldProblem {
+        field,
+        code: code.into(),
+        message: text,
+    }
 }
 
 /// A query string; one that does not fit is a 422 problem naming `query`.
@@ -157,14 +214,11 @@ where
             Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
             Err(rejection) => {
                 let text = rejection.body_text();
-                Err(ApiError::invalid(vec![super::problem::FieldProblem {
-                    field: "query".into(),
-                    code: "invalid_value".into(),
-                    message: Text::new(
-                        format!("The query string is not valid: {text}"),
-                        format!("Tham số truy vấn không hợp lệ: {text}"),
-                    ),
-                }]))
+                Err(ApiError::invalid(vec![shape_problem(
+                    text.strip_prefix("Failed to deserialize query string: ")
+                        .unwrap_or(&text),
+                    "query",
+                )]))
             }
         }
     }

@@ -290,28 +290,58 @@ impl ApiError {
     }
 }
 
+/// Longest part of a request path repeated in a 404 or 405 detail.
+const MAX_PATH_IN_DETAIL: usize = 200;
+
 /// Middleware: writes the problem+json body of every error answer in the caller's language.
 pub async fn render_problems(request: Request, next: Next) -> Response {
     let lang = request_lang(&request);
+    let method = request.method().clone();
+    let path: String = request
+        .uri()
+        .path()
+        .chars()
+        .take(MAX_PATH_IN_DETAIL)
+        .collect();
     let request_id = request
         .headers()
         .get(crate::http::REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
+    response.headers_mut().insert(
+        header::CONTENT_LANGUAGE,
+        HeaderValue::from_static(match lang {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }),
+    );
     let status = response.status();
     let recorded = response.extensions().get::<ApiError>().cloned();
     let already_problem = response
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    let error = match recorded {
+    let mut error = match recorded {
         Some(error) => error,
         None if (status.is_client_error() || status.is_server_error()) && !already_problem => {
             for_status(status)
         }
         None => return response,
     };
+    if error.detail.is_none() {
+        if error.status == StatusCode::NOT_FOUND {
+            error = error.with_detail(Text::new(
+                format!("Nothing is found at {path}."),
+                format!("Không tìm thấy gì tại {path}."),
+            ));
+        } else if error.status == StatusCode::METHOD_NOT_ALLOWED {
+            error = error.with_detail(Text::new(
+                format!("{method} is not allowed on {path}."),
+                format!("Không cho phép {method} trên {path}."),
+            ));
+        }
+    }
     if error.status.is_server_error() {
         tracing::error!(
             request_id = request_id.as_deref().unwrap_or("-"),

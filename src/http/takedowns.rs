@@ -85,20 +85,12 @@ impl From<StepError> for ApiError {
 
 /// Parses a JSON body: 400 when it is not JSON, 422 when it does not fit the shape.
 fn parse_body(bytes: &[u8]) -> Result<(serde_json::Value, TakedownInput), ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        ApiError::malformed(Text::new(
-            format!("The body is not valid JSON: {e}"),
-            format!("Nội dung không phải JSON hợp lệ: {e}"),
-        ))
-    })?;
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| super::extract::not_json(&e.to_string()))?;
     // Read from the parsed value in place (no copy of it): the value itself is kept for the
     // idempotency digest.
     let input = TakedownInput::deserialize(&value).map_err(|e| {
-        ApiError::invalid(vec![FieldProblem {
-            field: "body".into(),
-            code: "invalid_value".into(),
-            message: Text::new(e.to_string(), format!("Dữ liệu không hợp lệ: {e}")),
-        }])
+        ApiError::invalid(vec![super::extract::shape_problem(&e.to_string(), "body")])
     })?;
     Ok((value, input))
 }

@@ -258,8 +258,25 @@ pub async fn blocklist(client: &Client<'_>) {
     client
         .post_expect(Role::Operator, acks, &json!({"version": -1}), 422)
         .await;
+    // Admin records an acknowledgement only for an operator it names.
     client
-        .post_expect(Role::Admin, acks, &json!({"version": version}), 403)
+        .post_expect(Role::Admin, acks, &json!({"version": version}), 422)
+        .await;
+    client
+        .post_expect(
+            Role::Admin,
+            acks,
+            &json!({"version": version, "operator": "vnpt"}),
+            200,
+        )
+        .await;
+    client
+        .post_expect(
+            Role::Operator,
+            acks,
+            &json!({"version": version, "operator": "vnpt"}),
+            422,
+        )
         .await;
     client
         .get_expect(Role::Authority, "/v1/blocklist/compliance", 200)
