@@ -29,7 +29,9 @@ static QUEUE: OnceLock<Queue> = OnceLock::new();
 fn queue() -> &'static Queue {
     QUEUE.get_or_init(|| {
         let (sender, receiver) = sync_channel::<Vec<u8>>(QUEUE_LINES);
-        let spawned = std::thread::Builder::new()
+        // Should the thread not start, the receiver is dropped with the closure and every send
+        // fails: lines are dropped rather than blocking anyone.
+        let _ = std::thread::Builder::new()
             .name("log-writer".into())
             .spawn(move || {
                 let mut stderr = std::io::stderr();
@@ -41,10 +43,6 @@ fn queue() -> &'static Queue {
                     }
                 }
             });
-        if spawned.is_err() {
-            // No thread: the channel's receiver is gone and every send fails, so lines are
-            // dropped rather than blocking anyone.
-        }
         Queue {
             sender,
             pending: AtomicUsize::new(0),

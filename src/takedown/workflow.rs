@@ -572,10 +572,14 @@ pub async fn confirm(
     id: &str,
     input: &ConfirmInput,
 ) -> Result<Takedown, StepError> {
+    // Both fields are checked, so that one answer names every bad one.
     let mut errors = Vec::new();
-    if let Err(StepError::Invalid(reason_errors)) = reason(input.reason.as_deref()) {
-        errors.extend(reason_errors);
-    }
+    let reason = super::request::text(
+        input.reason.as_deref(),
+        "reason",
+        super::request::MAX_TEXT,
+        &mut errors,
+    );
     if input.accept_collateral != Some(true) {
         errors.push(field_error(
             "accept_collateral",
@@ -584,10 +588,9 @@ pub async fn confirm(
             "Xác nhận cần accept_collateral: true: thực thi yêu cầu này cũng ảnh hưởng tới những gì được nêu trong findings.".into(),
         ));
     }
-    if !errors.is_empty() {
+    let Some(reason) = reason.filter(|_| errors.is_empty()) else {
         return Err(StepError::Invalid(errors));
-    }
-    let reason = reason(input.reason.as_deref())?;
+    };
     let takedown = takedowns::load(store, id)
         .await?
         .filter(|t| visible(caller, t))
