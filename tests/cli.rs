@@ -159,17 +159,24 @@ fn openapi_subcommand_prints_the_generated_document() {
     );
 }
 
+/// `originguard serve` as a newcomer runs it in `dir`: no REDIS_URL, no keys file.
+fn dev_serve(dir: &std::path::Path, port: u16) -> Command {
+    let mut command = originguard();
+    command
+        .arg("serve")
+        .env_remove("REDIS_URL")
+        .env_remove("ORIGINGUARD_KEYS_FILE")
+        .env("ORIGINGUARD_LISTEN", format!("127.0.0.1:{port}"))
+        .current_dir(dir);
+    command
+}
+
 #[test]
 fn the_dev_service_loads_the_sample_data_on_first_start() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let mut child = originguard()
-        .arg("serve")
-        .env_remove("REDIS_URL")
-        .env_remove("ORIGINGUARD_KEYS_FILE")
+    let mut child = dev_serve(dir.path(), port)
         .env_remove("ORIGINGUARD_NO_SAMPLE_DATA")
-        .env("ORIGINGUARD_LISTEN", format!("127.0.0.1:{port}"))
-        .current_dir(dir.path())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -213,13 +220,8 @@ fn the_dev_keys_are_printed_once_as_lines_to_paste_into_a_shell() {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let mut child = originguard()
-        .arg("serve")
-        .env_remove("REDIS_URL")
-        .env_remove("ORIGINGUARD_KEYS_FILE")
+    let mut child = dev_serve(dir.path(), port)
         .env("ORIGINGUARD_NO_SAMPLE_DATA", "true")
-        .env("ORIGINGUARD_LISTEN", format!("127.0.0.1:{port}"))
-        .current_dir(dir.path())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();

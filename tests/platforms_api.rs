@@ -12,14 +12,14 @@ use std::time::Duration;
 use common::platforms::{
     add_key, blocked_values, blocklist, compliance, compliance_of, confirm, error_fields,
     field_errors, load, load_all, load_test_lists, ndjson, notice, notice_ids, notice_list,
-    notices, outcome, platform, platform_key, registry_queue, rejections, shopee_key,
-    shopee_outcome, test_platforms, test_shared_infrastructure, PLATFORMS_FIXTURE, SHARED_FIXTURE,
+    notices, outcome, platform, platform_key, registry_queue, shopee_key, shopee_outcome,
+    test_platforms, test_shared_infrastructure, PLATFORMS_FIXTURE, SHARED_FIXTURE,
 };
 use common::takedowns::{
     self, app, audit_actions, get, request, submit, submit_until, takedown, wait_for, withdraw,
     WAIT,
 };
-use common::{eventually, TestApp};
+use common::{eventually, rejections, TestApp};
 use originguard::auth::{Caller, Role};
 use serde_json::{json, Value};
 

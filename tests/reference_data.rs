@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Answer, TestApp};
+use common::{rejections, Answer, TestApp};
 use originguard::auth::Role;
 use serde_json::{json, Value};
 
@@ -68,33 +68,6 @@ fn stored(app: &TestApp, key: &str) -> Option<Value> {
         .query(&mut app.redis.connection())
         .expect("redis GET");
     text.map(|t| serde_json::from_str(&t).expect("stored JSON"))
-}
-
-/// The rejected lines of a load as `(line, [(field, code)])`.
-fn rejections(report: &Value) -> Vec<(u64, Vec<(String, String)>)> {
-    report["rejected"]
-        .as_array()
-        .expect("rejected array")
-        .iter()
-        .map(|r| {
-            let errors = r["errors"]
-                .as_array()
-                .expect("errors array")
-                .iter()
-                .map(|e| {
-                    assert!(
-                        e["message"].as_str().is_some_and(|m| !m.is_empty()),
-                        "every error has a message: {e}"
-                    );
-                    (
-                        e["field"].as_str().unwrap().to_owned(),
-                        e["code"].as_str().unwrap().to_owned(),
-                    )
-                })
-                .collect();
-            (r["line"].as_u64().unwrap(), errors)
-        })
-        .collect()
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::TestApp;
+use common::{rejections, TestApp};
 use originguard::auth::Role;
 use serde_json::{json, Value};
 
@@ -54,33 +54,6 @@ async fn check(app: &TestApp, code: &str) -> Value {
         .await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     answer.json
-}
-
-/// The rejected lines of a load as `(line, [(field, code)])`.
-fn rejections(report: &Value) -> Vec<(u64, Vec<(String, String)>)> {
-    report["rejected"]
-        .as_array()
-        .expect("rejected array")
-        .iter()
-        .map(|r| {
-            let errors = r["errors"]
-                .as_array()
-                .expect("errors array")
-                .iter()
-                .map(|e| {
-                    assert!(
-                        e["message"].as_str().is_some_and(|m| !m.is_empty()),
-                        "every error has a message: {e}"
-                    );
-                    (
-                        e["field"].as_str().unwrap().to_owned(),
-                        e["code"].as_str().unwrap().to_owned(),
-                    )
-                })
-                .collect();
-            (r["line"].as_u64().unwrap(), errors)
-        })
-        .collect()
 }
 
 /// Loads `cases` (one line each) and asserts each line is rejected with exactly its errors.

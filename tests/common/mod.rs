@@ -449,3 +449,30 @@ where
     }
     false
 }
+
+/// The rejected lines of a reference load's report, each error checked to carry a message, as `(line, [(field, code)])`.
+pub fn rejections(report: &Value) -> Vec<(u64, Vec<(String, String)>)> {
+    report["rejected"]
+        .as_array()
+        .expect("rejected array")
+        .iter()
+        .map(|r| {
+            let errors = r["errors"]
+                .as_array()
+                .expect("errors array")
+                .iter()
+                .map(|e| {
+                    assert!(
+                        e["message"].as_str().is_some_and(|m| !m.is_empty()),
+                        "every error has a message: {e}"
+                    );
+                    (
+                        e["field"].as_str().unwrap().to_owned(),
+                        e["code"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect();
+            (r["line"].as_u64().unwrap(), errors)
+        })
+        .collect()
+}

@@ -111,29 +111,6 @@ pub async fn load_test_lists(app: &TestApp) {
     load_all(app, "shared-infrastructure", &test_shared_infrastructure()).await;
 }
 
-/// The rejected lines of a load report as `(line, [(field, code)])`.
-pub fn rejections(report: &Value) -> Vec<(u64, Vec<(String, String)>)> {
-    report["rejected"]
-        .as_array()
-        .expect("rejected array")
-        .iter()
-        .map(|r| {
-            let errors = r["errors"]
-                .as_array()
-                .expect("errors array")
-                .iter()
-                .map(|e| {
-                    (
-                        e["field"].as_str().unwrap_or_default().to_owned(),
-                        e["code"].as_str().unwrap_or_default().to_owned(),
-                    )
-                })
-                .collect();
-            (r["line"].as_u64().unwrap_or_default(), errors)
-        })
-        .collect()
-}
-
 /// The `(field, code)` pairs of a 422 problem's `errors`.
 pub fn field_errors(problem: &Value) -> Vec<(String, String)> {
     problem["errors"]
