@@ -15,6 +15,8 @@ pub mod network;
 pub mod origin;
 pub mod reference;
 pub mod run;
+pub mod service;
 pub mod store;
 pub mod takedown;
+pub mod verify;
 pub mod worker;

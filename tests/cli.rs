@@ -155,7 +155,7 @@ fn openapi_subcommand_prints_the_generated_document() {
     assert!(output.status.success());
     assert_eq!(
         String::from_utf8(output.stdout).unwrap(),
-        originguard::app::openapi_json()
+        originguard::http::router::openapi_json()
     );
 }
 

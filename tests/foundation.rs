@@ -181,7 +181,7 @@ async fn a_panicking_handler_becomes_a_500_problem_with_the_request_id() {
             values[3].to_string()
         }),
     );
-    let router = originguard::app::with_middleware(routes, 1024);
+    let router = originguard::http::router::with_middleware(routes, 1024);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await });

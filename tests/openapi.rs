@@ -2,7 +2,7 @@
 
 #[test]
 fn committed_openapi_document_matches_the_code() {
-    let generated = originguard::app::openapi_json();
+    let generated = originguard::http::router::openapi_json();
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json");
     let committed = std::fs::read_to_string(path).unwrap_or_default();
     if committed != generated {

@@ -309,7 +309,7 @@ async fn load_as(app: &TestApp, role: Role, body: &str) -> Value {
 /// is not.
 #[tokio::test]
 async fn samples_load_once_and_again_after_a_load_cut_short() {
-    use originguard::reference::samples::load_once;
+    use originguard::service::samples::load_once;
     use originguard::store::{keys, Store};
 
     let app = TestApp::spawn().await;

@@ -88,7 +88,7 @@ fn hostile_path(template: &str) -> String {
 #[tokio::test]
 async fn every_route_refuses_the_wrong_role_before_reading_path_query_or_body() {
     let app = TestApp::spawn().await;
-    let doc = originguard::app::openapi();
+    let doc = originguard::http::router::openapi();
     let mut documented = Vec::new();
     for (path, item) in &doc.paths.paths {
         for (method, operation) in [

@@ -25,9 +25,11 @@ use super::extract::{allow, ApiJson, ApiQuery};
 use super::problem::{ApiError, FieldProblem, Problem, Text};
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
+use crate::service::blocklist as service;
 use crate::store::blocklist as store;
 use crate::store::Store;
-use crate::takedown::blocklist::{delta, rpz_header, rpz_records, Checksum, Entry};
+use crate::takedown::blocklist::{rpz_header, rpz_records, BlocklistAnswer, Checksum};
+use crate::takedown::compliance::ComplianceAnswer;
 
 /// The blocklist routes.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -49,24 +51,6 @@ pub struct BlocklistQuery {
     /// `text/dns`).
     #[param(value_type = Option<Format>, inline)]
     pub format: Option<String>,
-}
-
-/// The JSON answer.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BlocklistAnswer {
-    /// The version this answer describes.
-    pub version: u64,
-    /// The `since` asked for (null for a full answer without `since`).
-    pub since: Option<u64>,
-    /// Whether this is the whole list.
-    pub full: bool,
-    /// Entries added (for a full answer: every active entry).
-    pub additions: Vec<Entry>,
-    /// Entries removed.
-    pub removals: Vec<Entry>,
-    /// SHA-256 (hex) of the canonical full list at `version`: every value sorted byte-wise,
-    /// each followed by `\n`.
-    pub checksum: String,
 }
 
 /// The form of a blocklist answer.
@@ -173,7 +157,9 @@ pub async fn blocklist(
     }
     if format == Format::Json {
         if let Some(since) = since {
-            if let Some((version, body)) = delta_json(store_ref, state.deltas(), since).await? {
+            if let Some((version, body)) =
+                service::delta_json(store_ref, state.deltas(), since).await?
+            {
                 return Ok((
                     [
                         (
@@ -214,91 +200,6 @@ pub async fn blocklist(
         Body::from_stream(body),
     )
         .into_response())
-}
-
-/// Rendered delta answers by `(since, version)`. A delta between two versions never changes
-/// (the log only grows at its end), so every poller asking from the same version gets the same
-/// bytes; at most [`DELTA_CACHE_ENTRIES`] are kept.
-#[derive(Debug, Default)]
-pub struct DeltaCache(std::sync::Mutex<std::collections::HashMap<(u64, u64), Bytes>>);
-
-/// Most deltas kept rendered.
-pub const DELTA_CACHE_ENTRIES: usize = 256;
-
-impl DeltaCache {
-    fn get(&self, key: (u64, u64)) -> Option<Bytes> {
-        self.0.lock().ok()?.get(&key).cloned()
-    }
-
-    fn put(&self, key: (u64, u64), body: Bytes) {
-        if let Ok(mut map) = self.0.lock() {
-            if map.len() >= DELTA_CACHE_ENTRIES {
-                map.clear();
-            }
-            map.insert(key, body);
-        }
-    }
-}
-
-/// The JSON delta from `since` and its version, rendered once per `(since, version)`.
-async fn delta_json(
-    store_ref: &Store,
-    cache: &DeltaCache,
-    since: u64,
-) -> redis::RedisResult<Option<(u64, Bytes)>> {
-    if let (Some(version), Some(_)) = cached_checksum(store_ref).await? {
-        // A cached delta stands only while the log still reaches back to `since`.
-        if let Some(body) = cache.get((since, version)) {
-            if store::log_reaches(store_ref, since).await? {
-                return Ok(Some((version, body)));
-            }
-        }
-    }
-    let Some(answer) = delta_answer(store_ref, since).await? else {
-        return Ok(None);
-    };
-    let body = Bytes::from(serde_json::to_vec(&answer).unwrap_or_default());
-    cache.put((since, answer.version), body.clone());
-    Ok(Some((answer.version, body)))
-}
-
-/// A delta from `since`, at the newest version whose checksum is known (or computed now);
-/// `None` when the log no longer reaches back to `since`.
-async fn delta_answer(
-    store_ref: &Store,
-    since: u64,
-) -> redis::RedisResult<Option<BlocklistAnswer>> {
-    let (cached_version, cached) = cached_checksum(store_ref).await?;
-    let (version, checksum) = match (cached_version, cached) {
-        (Some(v), Some(sum)) if v >= since => (v, sum),
-        _ => {
-            let (version, snapshot) = store::snapshot(store_ref).await?;
-            let sum = store::checksum(store_ref, version, &snapshot).await?;
-            (version, sum)
-        }
-    };
-    let Some(changes) = store::changes(store_ref, since, version).await? else {
-        return Ok(None);
-    };
-    let delta = delta(&changes);
-    Ok(Some(BlocklistAnswer {
-        version,
-        since: Some(since),
-        full: false,
-        additions: delta.additions,
-        removals: delta.removals,
-        checksum,
-    }))
-}
-
-async fn cached_checksum(store_ref: &Store) -> redis::RedisResult<(Option<u64>, Option<String>)> {
-    let mut conn = store_ref.conn();
-    redis::cmd("HMGET")
-        .arg(crate::store::keys::blocklist_checksum())
-        .arg("version")
-        .arg("sha256")
-        .query_async(&mut conn)
-        .await
 }
 
 struct FullState {
@@ -472,37 +373,6 @@ fn is_operator_id(text: &str) -> bool {
     crate::reference::platform::is_platform_id(text)
 }
 
-/// One operator's standing.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OperatorCompliance {
-    /// The operator.
-    pub operator: String,
-    /// The version it last acknowledged (null: never).
-    pub acked_version: Option<u64>,
-    /// When.
-    pub acked_at: Option<DateTime<Utc>>,
-    /// Versions between its acknowledgement and the current one.
-    pub versions_behind: u64,
-    /// Seconds since the first change it has not applied was made (0 when current).
-    pub seconds_behind: i64,
-    /// Additions older than the enforcement deadline that it has not applied.
-    pub overdue_entries: u64,
-}
-
-/// Compliance of every operator.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ComplianceAnswer {
-    /// The current version.
-    pub version: u64,
-    /// The enforcement deadline, in seconds.
-    pub deadline_seconds: u64,
-    /// Per operator: those in the keys file, and any that acknowledged before.
-    pub operators: Vec<OperatorCompliance>,
-}
-
-/// Most log records read per operator for the compliance figures.
-const COMPLIANCE_SCAN: usize = 100_000;
-
 /// Per operator: acknowledged version, versions and seconds behind, overdue additions.
 #[utoipa::path(get, path = "/v1/blocklist/compliance", tag = "blocklist",
     responses(
@@ -515,51 +385,13 @@ pub async fn compliance(
     State(state): State<AppState>,
     _caller: Caller,
 ) -> Result<Json<ComplianceAnswer>, ApiError> {
-    let store_ref = state.store();
-    let version = store::version(store_ref).await?;
-    let deadline = state.settings().takedowns.operator_deadline;
-    let mut operators: Vec<String> = state
-        .keys()
-        .snapshot()
+    let keys = state.keys().snapshot();
+    let from_keys = keys
         .iter()
         .filter(|k| k.caller.role == Role::Operator)
-        .filter_map(|k| k.caller.operator.clone())
-        .collect();
-    let acks = store::acks(store_ref).await?;
-    operators.extend(acks.iter().map(|(op, _)| op.clone()));
-    operators.sort();
-    operators.dedup();
-    let now = Utc::now();
-    let cutoff = now - chrono::Duration::from_std(deadline).unwrap_or(chrono::Duration::days(1));
-    let mut out = Vec::with_capacity(operators.len());
-    for operator in operators {
-        let ack = acks.iter().find(|(op, _)| *op == operator).map(|(_, a)| a);
-        let acked = ack.map(|a| a.version).unwrap_or(0);
-        let pending = if acked < version {
-            store::additions_after(store_ref, acked, COMPLIANCE_SCAN).await?
-        } else {
-            Vec::new()
-        };
-        let seconds_behind = pending
-            .first()
-            .map(|(_, at, _)| (now - *at).num_seconds().max(0))
-            .unwrap_or(0);
-        let overdue_entries = pending
-            .iter()
-            .filter(|(_, at, added)| *added && *at <= cutoff)
-            .count() as u64;
-        out.push(OperatorCompliance {
-            operator,
-            acked_version: ack.map(|a| a.version),
-            acked_at: ack.map(|a| a.at),
-            versions_behind: version.saturating_sub(acked),
-            seconds_behind,
-            overdue_entries,
-        });
-    }
-    Ok(Json(ComplianceAnswer {
-        version,
-        deadline_seconds: deadline.as_secs(),
-        operators: out,
-    }))
+        .filter_map(|k| k.caller.operator.as_deref());
+    let deadline = state.settings().takedowns.operator_deadline;
+    Ok(Json(
+        service::compliance(state.store(), from_keys, deadline, Utc::now()).await?,
+    ))
 }

@@ -25,9 +25,9 @@ use super::tax::FindingAnswer;
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
 use crate::i18n::Lang;
-use crate::origin::claim::{evaluate, ClaimInput, ParsedClaim, Verdict};
 use crate::origin::einvoice::reference::InvoiceRefInput;
 use crate::store::claims::look_up;
+use crate::verify::claim::{evaluate, ClaimInput, ParsedClaim, Verdict};
 
 pub use super::batch::{MAX_BATCH_BYTES, MAX_BATCH_LINES};
 /// Claims of one batch verified at the same time.
@@ -190,7 +190,7 @@ async fn verify_one(
     state: &AppState,
     input: &ClaimInput,
     lang: Lang,
-) -> Result<ClaimAnswer, redis::RedisError> {
+) -> Result<ClaimAnswer, crate::store::StoreError> {
     let now = Utc::now();
     let today = crate::origin::vietnam_date(now);
     let parsed = ParsedClaim::parse(input, today.year());

@@ -22,6 +22,7 @@ use super::takedowns::{bad_query, paging};
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
 use crate::reference::platform::is_platform_id;
+use crate::service::takedowns::{self as workflow, OutcomeInput};
 use crate::store::platforms as store_platforms;
 use crate::store::{keys, takedowns as store};
 use crate::takedown::platform::{
@@ -29,7 +30,6 @@ use crate::takedown::platform::{
 };
 use crate::takedown::request::{Category, Evidence, LegalBasis};
 use crate::takedown::schema::NoticeState;
-use crate::takedown::workflow::{self, OutcomeInput};
 use crate::takedown::{is_id, State as TdState, Takedown};
 
 /// The platform routes.
@@ -266,7 +266,7 @@ pub async fn platform_compliance(
 }
 
 /// Every platform's compliance now (also for `/metrics`).
-pub async fn figures(state: &AppState) -> redis::RedisResult<Vec<PlatformCompliance>> {
+pub async fn figures(state: &AppState) -> crate::store::StoreResult<Vec<PlatformCompliance>> {
     let now = Utc::now();
     let mut out = Vec::new();
     for platform in store_platforms::compliance_platforms(state.store()).await? {

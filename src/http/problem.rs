@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 
 use crate::i18n::Lang;
 pub use crate::i18n::Text;
+use crate::store::StoreError;
 
 /// Media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -156,17 +157,31 @@ impl ApiError {
         for_status(StatusCode::SERVICE_UNAVAILABLE).with_detail(detail)
     }
 
-    /// 500: an internal fault. The cause is logged here, never sent to the client.
-    pub fn internal(cause: &dyn std::fmt::Display) -> ApiError {
-        tracing::error!(%cause, "internal error");
+    /// 500: an internal fault. The cause and every error under it are logged here (one
+    /// line, `cause: a: b: c`), never sent to the client.
+    pub fn internal(cause: &(dyn std::error::Error + 'static)) -> ApiError {
+        let chain = cause_chain(cause);
+        tracing::error!(cause = %chain, "internal error");
         for_status(StatusCode::INTERNAL_SERVER_ERROR)
     }
 }
 
-impl From<redis::RedisError> for ApiError {
-    fn from(error: redis::RedisError) -> ApiError {
-        if error.is_io_error() || error.is_timeout() || error.is_connection_dropped() {
-            tracing::warn!(%error, "redis unavailable");
+/// `error` and its sources, outermost first, joined by `: `.
+pub fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(source) = next {
+        text.push_str(": ");
+        text.push_str(&source.to_string());
+        next = source.source();
+    }
+    text
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> ApiError {
+        if error.is_unreachable() {
+            tracing::warn!(error = %cause_chain(&error), "redis unavailable");
             ApiError::unavailable(Text::fixed(
                 "The data store does not answer; try again shortly.",
                 "Kho dữ liệu không phản hồi; vui lòng thử lại sau.",

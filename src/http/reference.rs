@@ -15,8 +15,8 @@ use crate::app::AppState;
 use crate::auth::{Caller, Role};
 use crate::i18n::Lang;
 use crate::ndjson::LineReader;
-use crate::reference::import::{audit_load, import, ImportError, ImportReport};
 use crate::reference::ReferenceKind;
+use crate::service::import::{audit_load, import, ImportError, ImportReport};
 
 /// The reference-data routes.
 pub fn routes() -> OpenApiRouter<AppState> {

@@ -15,10 +15,10 @@ use super::problem::{ApiError, Problem};
 use super::takedowns::{bad_query, paging};
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
+use crate::service::takedowns::{self as workflow, DecisionInput};
 use crate::store::keys;
 use crate::store::takedowns as store;
 use crate::takedown::schema::RegistryState;
-use crate::takedown::workflow::{self, DecisionInput};
 use crate::takedown::{is_id, State as TdState, Takedown};
 
 /// The registry routes.

@@ -21,10 +21,10 @@ use super::problem::{ApiError, FieldProblem, Problem, Text};
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
 use crate::i18n::Lang;
+use crate::service::takedowns::{self as workflow, StepError};
 use crate::store::takedowns::{self as store, index_for};
 use crate::takedown::request::FieldError;
 use crate::takedown::schema::Reason;
-use crate::takedown::workflow::{self, StepError};
 use crate::takedown::{is_id, Channel, State as TdState, Takedown, TakedownInput};
 
 /// Default page size.
@@ -78,7 +78,7 @@ impl From<StepError> for ApiError {
                 "The blocklist entry kept changing; try again.",
                 "Mục trong danh sách chặn liên tục thay đổi; hãy thử lại.",
             )),
-            StepError::Redis(error) => ApiError::from(error),
+            StepError::Store(error) => ApiError::from(error),
         }
     }
 }

@@ -17,11 +17,11 @@ use crate::i18n::Lang;
 use crate::origin::einvoice::reference::{validate, InvoiceRefInput};
 use crate::origin::findings::{Finding, FindingCode, Severity};
 use crate::origin::gs1::Gtin;
-use crate::origin::invoice_match::{match_invoice, LookupStatus};
 use crate::origin::tax_code::TaxCode;
 use crate::reference::invoice::Invoice;
 use crate::reference::taxpayer::Taxpayer;
 use crate::store::reference as store;
+use crate::verify::invoice_match::{match_invoice, LookupStatus};
 
 /// Longest path segment accepted as a tax code before it is refused unread.
 const MAX_TAX_CODE_INPUT: usize = 64;

@@ -1,6 +1,8 @@
 //! Reference data in Redis: one JSON string per product, taxpayer and invoice, one set of
 //! recalled lots per GTIN. Loads replace records one by one (upsert).
 
+use super::error::op;
+use super::StoreResult;
 use std::sync::Arc;
 
 use redis::AsyncCommands;
@@ -13,7 +15,7 @@ use crate::reference::Record;
 
 /// Writes `records` in one pipeline (after one read of the platforms they replace, whose
 /// dropped domains stop pointing at them).
-pub async fn put_records(store: &Store, records: &[Record]) -> redis::RedisResult<()> {
+pub async fn put_records(store: &Store, records: &[Record]) -> StoreResult<()> {
     let previous = super::platforms::previous_domains(store, records).await?;
     let mut pipe = redis::pipe();
     for record in records {
@@ -52,7 +54,7 @@ pub async fn put_records(store: &Store, records: &[Record]) -> redis::RedisResul
     let written = pipe.query_async::<()>(&mut conn).await;
     // Whatever this process held may be older than what it just wrote (or tried to).
     store.reads().forget_all();
-    written
+    written.map_err(op("reference.write"))
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> String {
@@ -80,7 +82,7 @@ pub async fn product_with_recall(
     store: &Store,
     gtin: &str,
     lot: Option<&str>,
-) -> redis::RedisResult<(Option<Arc<Product>>, bool)> {
+) -> StoreResult<(Option<Arc<Product>>, bool)> {
     let product_key = keys::product(gtin);
     let product = store.reads().get(&product_key, |text| {
         from_json::<Product>(&product_key, text).map(Arc::new)
@@ -98,7 +100,7 @@ pub async fn product_with_recall(
 
 /// The taxpayer with this canonical tax code, from the reference cache when Redis has not said
 /// it changed.
-pub async fn taxpayer(store: &Store, tax_code: &str) -> redis::RedisResult<Option<Taxpayer>> {
+pub async fn taxpayer(store: &Store, tax_code: &str) -> StoreResult<Option<Taxpayer>> {
     let key = keys::taxpayer(tax_code);
     let taxpayer = store
         .reads()
@@ -108,8 +110,46 @@ pub async fn taxpayer(store: &Store, tax_code: &str) -> redis::RedisResult<Optio
 }
 
 /// The invoice with this lookup key.
-pub async fn invoice(store: &Store, lookup_key: &str) -> redis::RedisResult<Option<Invoice>> {
+pub async fn invoice(store: &Store, lookup_key: &str) -> StoreResult<Option<Invoice>> {
     let key = keys::invoice(lookup_key);
     let text: Option<String> = store.conn().get(&key).await?;
     Ok(from_json(&key, text))
+}
+
+/// Claims the one-time load of the sample data: false when it was loaded before, or another
+/// process holds the claim (which expires after `claim_secs`, should that process die).
+pub async fn claim_samples_load(store: &Store, claim_secs: u64) -> StoreResult<bool> {
+    let mut conn = store.conn();
+    let loaded: bool = redis::cmd("EXISTS")
+        .arg(keys::samples_loaded())
+        .query_async(&mut conn)
+        .await?;
+    if loaded {
+        return Ok(false);
+    }
+    let claimed: Option<String> = redis::cmd("SET")
+        .arg(keys::samples_loading())
+        .arg(std::process::id())
+        .arg("NX")
+        .arg("EX")
+        .arg(claim_secs)
+        .query_async(&mut conn)
+        .await?;
+    Ok(claimed.is_some())
+}
+
+/// Marks the sample data loaded (set only once every record is in) and drops the claim.
+pub async fn mark_samples_loaded(store: &Store) -> StoreResult<()> {
+    let mut conn = store.conn();
+    redis::pipe()
+        .cmd("SET")
+        .arg(keys::samples_loaded())
+        .arg(chrono::Utc::now().to_rfc3339())
+        .ignore()
+        .cmd("DEL")
+        .arg(keys::samples_loading())
+        .ignore()
+        .query_async::<()>(&mut conn)
+        .await?;
+    Ok(())
 }

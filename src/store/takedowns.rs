@@ -6,6 +6,7 @@
 //! sets with score 0 read by lexical range: every id, each agency's ids, and the registry's
 //! requests by state. Every write is a [`Change`] that re-checks the state it was decided on.
 
+use super::StoreResult;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -106,7 +107,7 @@ pub async fn submit(
     agency: Option<&str>,
     idempotency: Option<&Idempotency>,
     now: DateTime<Utc>,
-) -> redis::RedisResult<Submitted> {
+) -> StoreResult<Submitted> {
     let mut change = Change::new();
     if let Some(idem) = idempotency {
         let key = keys::idempotency(&idem.key_digest);
@@ -311,7 +312,7 @@ pub async fn transition(
     store: &Store,
     t: &Transition<'_>,
     now: DateTime<Utc>,
-) -> redis::RedisResult<Transitioned> {
+) -> StoreResult<Transitioned> {
     let Some(&to) = t.steps.last() else {
         return Ok(Transitioned::Done);
     };
@@ -539,7 +540,7 @@ fn parse_takedown(
 }
 
 /// Loads requests by id, in order; missing ones are left out.
-pub async fn load_many(store: &Store, ids: &[String]) -> redis::RedisResult<Vec<Takedown>> {
+pub async fn load_many(store: &Store, ids: &[String]) -> StoreResult<Vec<Takedown>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -569,7 +570,7 @@ pub async fn load_many(store: &Store, ids: &[String]) -> redis::RedisResult<Vec<
 }
 
 /// Loads one request.
-pub async fn load(store: &Store, id: &str) -> redis::RedisResult<Option<Takedown>> {
+pub async fn load(store: &Store, id: &str) -> StoreResult<Option<Takedown>> {
     Ok(load_many(store, &[id.to_owned()]).await?.pop())
 }
 
@@ -583,7 +584,7 @@ pub async fn list(
     limit: usize,
     newest_first: bool,
     keep: impl Fn(&Takedown) -> bool,
-) -> redis::RedisResult<(Vec<Takedown>, Option<String>)> {
+) -> StoreResult<(Vec<Takedown>, Option<String>)> {
     let mut conn = store.conn();
     let mut after = cursor.map(str::to_owned);
     let mut found = Vec::new();

@@ -18,8 +18,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use originguard::app::{self, AppState, Settings};
+use originguard::app::{AppState, Settings};
 use originguard::auth::{new_key_stanza, Caller, KeyStore, Role};
+use originguard::http::router;
 use originguard::network::allocations::AllocationTable;
 use originguard::network::dns::{Resolver, ResolverSettings};
 use originguard::network::guard::AddressGuard;
@@ -263,15 +264,21 @@ impl TestApp {
                 shutdown.clone(),
             ));
         }
-        let state = AppState::new(store, key_store, network, settings);
+        let state = AppState::new(
+            store,
+            key_store,
+            network,
+            settings,
+            originguard::http::metrics::handle(),
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let token = shutdown.clone();
-        let server = tokio::spawn(app::serve(
+        let server = tokio::spawn(router::serve(
             listener,
-            app::router(state),
+            router::router(state),
             async move { token.cancelled().await },
             Duration::from_secs(5),
         ));

@@ -22,10 +22,10 @@ pub struct Conformance {
 }
 
 impl Conformance {
-    /// The document `originguard::app::openapi()` generates.
+    /// The document `originguard::http::router::openapi()` generates.
     pub fn new() -> Conformance {
         Conformance::with_document(
-            serde_json::to_value(originguard::app::openapi()).expect("document as JSON"),
+            serde_json::to_value(originguard::http::router::openapi()).expect("document as JSON"),
         )
     }
 

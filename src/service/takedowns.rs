@@ -1,4 +1,5 @@
-//! The workflow steps. Each decides the next state from the one table in [`super::state`] and
+//! The takedown workflow steps. Each decides the next state from the one table in
+//! [`crate::takedown::state`] and
 //! makes the change with [`crate::store::takedowns::transition`], which refuses it if the
 //! request moved in the meantime.
 
@@ -8,12 +9,6 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use super::blocklist;
-use super::platform::{destination, recommend, AccountHistory, Destination, Outcome};
-use super::request::{FieldError, RequestedAction, TargetType};
-use super::schema::{AcceptCollateral, Note, Reason};
-use super::state::{next, Event, State};
-use super::{new_id, Channel, Takedown, TakedownInput, TakedownSettings};
 use crate::auth::Caller;
 use crate::i18n::Text;
 use crate::network::resolve::{resolve_one, NetworkContext, ResolveOptions};
@@ -23,6 +18,12 @@ use crate::store::takedowns::{
     self, fields, BlocklistEdit, Idempotency, PlatformEdit, Submitted, Transition, Transitioned,
 };
 use crate::store::Store;
+use crate::takedown::blocklist;
+use crate::takedown::platform::{destination, recommend, AccountHistory, Destination, Outcome};
+use crate::takedown::request::{FieldError, RequestedAction, TargetType};
+use crate::takedown::schema::{AcceptCollateral, Note, Reason};
+use crate::takedown::state::{next, Event, State};
+use crate::takedown::{new_id, Channel, Takedown, TakedownInput, TakedownSettings};
 
 /// Longest a worker spends resolving one target.
 pub const RESOLVE_BUDGET: std::time::Duration = std::time::Duration::from_secs(30);
@@ -50,7 +51,7 @@ pub enum StepError {
     Busy,
     /// Redis failed.
     #[error(transparent)]
-    Redis(#[from] redis::RedisError),
+    Store(#[from] crate::store::StoreError),
 }
 
 /// The digest an `Idempotency-Key` is stored under: per caller, so two callers never share
@@ -114,7 +115,7 @@ pub async fn submit(
                 registry_task: None,
                 findings: Vec::new(),
                 notice: None,
-                history: vec![super::HistoryEntry {
+                history: vec![crate::takedown::HistoryEntry {
                     state: State::Received,
                     at: now,
                     actor: caller.name.clone(),
@@ -250,7 +251,7 @@ pub async fn route(
 /// Where a request goes, from the platforms and shared infrastructure its target touches.
 async fn destination_of(
     store: &Store,
-    request: &super::TakedownRequest,
+    request: &crate::takedown::TakedownRequest,
 ) -> Result<Destination, StepError> {
     match request.target_type {
         TargetType::Domain => {
@@ -359,11 +360,16 @@ fn field_error(field: &str, code: &'static str, en: String, vi: String) -> Field
     }
 }
 
-/// A required reason: 1 to [`super::request::MAX_TEXT`] characters, no control characters
+/// A required reason: 1 to [`crate::takedown::request::MAX_TEXT`] characters, no control characters
 /// but newline and tab.
 pub fn reason(text: Option<&str>) -> Result<String, StepError> {
     let mut errors = Vec::new();
-    match super::request::text(text, "reason", super::request::MAX_TEXT, &mut errors) {
+    match crate::takedown::request::text(
+        text,
+        "reason",
+        crate::takedown::request::MAX_TEXT,
+        &mut errors,
+    ) {
         Some(reason) if errors.is_empty() => Ok(reason),
         _ => Err(StepError::Invalid(errors)),
     }
@@ -574,10 +580,10 @@ pub async fn confirm(
 ) -> Result<Takedown, StepError> {
     // Both fields are checked, so that one answer names every bad one.
     let mut errors = Vec::new();
-    let reason = super::request::text(
+    let reason = crate::takedown::request::text(
         input.reason.as_deref(),
         "reason",
-        super::request::MAX_TEXT,
+        crate::takedown::request::MAX_TEXT,
         &mut errors,
     );
     if input.accept_collateral != Some(true) {
@@ -600,7 +606,7 @@ pub async fn confirm(
             state: takedown.state,
         });
     }
-    let channel = super::platform::own_channel(&takedown.request);
+    let channel = crate::takedown::platform::own_channel(&takedown.request);
     let mut transition =
         Transition::new(&takedown, State::Routed, &caller.name, "takedown.confirm");
     transition.reason = Some(&reason);
@@ -661,16 +667,16 @@ pub async fn report_outcome(
 ) -> Result<Takedown, StepError> {
     let mut errors = Vec::new();
     let reason = match input.outcome {
-        Outcome::Declined => super::request::text(
+        Outcome::Declined => crate::takedown::request::text(
             input.reason.as_deref(),
             "reason",
-            super::request::MAX_TEXT,
+            crate::takedown::request::MAX_TEXT,
             &mut errors,
         ),
-        _ => super::request::optional_text(
+        _ => crate::takedown::request::optional_text(
             input.reason.as_deref(),
             "reason",
-            super::request::MAX_TEXT,
+            crate::takedown::request::MAX_TEXT,
             &mut errors,
         ),
     };

@@ -3,9 +3,9 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::einvoice::reference::InvoiceRef;
-use super::findings::{Finding, FindingCode};
 use crate::i18n::Text;
+use crate::origin::einvoice::reference::InvoiceRef;
+use crate::origin::findings::{Finding, FindingCode};
 use crate::reference::invoice::{Invoice, InvoiceStatus};
 
 /// Whether the reference data holds the invoice and agrees with the supplied fields.

@@ -4,10 +4,10 @@
 use futures::stream;
 
 use super::import::{import, ImportReport};
-use super::ReferenceKind;
 use crate::i18n::Lang;
 use crate::ndjson::LineReader;
-use crate::store::{keys, Store};
+use crate::reference::ReferenceKind;
+use crate::store::{reference as store, Store};
 
 /// The sample files, by kind, in load order.
 pub const SAMPLES: &[(ReferenceKind, &str)] = &[
@@ -45,24 +45,7 @@ const LOAD_CLAIM_SECS: u64 = 120;
 /// The flag that says so is set only once every record is in: a process that dies half-way
 /// leaves its claim to expire, and the next start loads them again (loading is an upsert).
 pub async fn load_once(store: &Store) -> anyhow::Result<bool> {
-    let mut conn = store.conn();
-    let loaded: bool = redis::cmd("EXISTS")
-        .arg(keys::samples_loaded())
-        .query_async(&mut conn)
-        .await?;
-    if loaded {
-        return Ok(false);
-    }
-    let claimed = redis::cmd("SET")
-        .arg(keys::samples_loading())
-        .arg(std::process::id())
-        .arg("NX")
-        .arg("EX")
-        .arg(LOAD_CLAIM_SECS)
-        .query_async::<Option<String>>(&mut conn)
-        .await?
-        .is_some();
-    if !claimed {
+    if !store::claim_samples_load(store, LOAD_CLAIM_SECS).await? {
         return Ok(false);
     }
     for (kind, text) in SAMPLES {
@@ -76,16 +59,7 @@ pub async fn load_once(store: &Store) -> anyhow::Result<bool> {
             anyhow::bail!("sample {} rejected: {:?}", kind.as_str(), report.rejected);
         }
     }
-    redis::pipe()
-        .cmd("SET")
-        .arg(keys::samples_loaded())
-        .arg(chrono::Utc::now().to_rfc3339())
-        .ignore()
-        .cmd("DEL")
-        .arg(keys::samples_loading())
-        .ignore()
-        .query_async::<()>(&mut conn)
-        .await?;
+    store::mark_samples_loaded(store).await?;
     tracing::info!("sample reference data loaded from fixtures/reference");
     Ok(true)
 }

@@ -7,9 +7,9 @@ use futures::Stream;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{validate_line, Record, RecordError, ReferenceKind};
 use crate::i18n::Lang;
 use crate::ndjson::LineReader;
+use crate::reference::{validate_line, Record, RecordError, ReferenceKind};
 use crate::store::{reference as store, Store};
 
 /// Records written to Redis in one pipeline.
@@ -58,7 +58,7 @@ pub enum ImportError<E: std::fmt::Display> {
     Input(E),
     /// Redis failed.
     #[error("storing records failed: {0}")]
-    Store(#[from] redis::RedisError),
+    Store(#[from] crate::store::StoreError),
 }
 
 /// Loads `kind` records from `reader` into Redis; `progress` is told the lines read so far
@@ -139,7 +139,7 @@ pub async fn audit_load(
     actor: &str,
     kind: ReferenceKind,
     report: &ImportReport,
-) -> redis::RedisResult<()> {
+) -> crate::store::StoreResult<()> {
     crate::store::audit::append(
         redis,
         actor,

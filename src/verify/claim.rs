@@ -24,12 +24,14 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::einvoice::reference::{validate as validate_invoice, InvoiceRef, InvoiceRefInput};
-use super::findings::{Finding, FindingCode, Severity};
-use super::gs1::{self, Check};
 use super::invoice_match::match_invoice;
-use super::tax_code::TaxCode;
 use crate::i18n::Text;
+use crate::origin::einvoice::reference::{
+    validate as validate_invoice, InvoiceRef, InvoiceRefInput,
+};
+use crate::origin::findings::{Finding, FindingCode, Severity};
+use crate::origin::gs1::{self, Check};
+use crate::origin::tax_code::TaxCode;
 use crate::reference::invoice::Invoice;
 use crate::reference::product::Product;
 use crate::reference::taxpayer::{Taxpayer, TaxpayerStatus};
