@@ -195,7 +195,7 @@ pub async fn route(
         }
         Destination::Review(findings) => {
             transition.steps.extend(next(State::Routed, Event::Hold));
-            let findings_json = serde_json::to_string(&findings).unwrap_or_default();
+            let findings_json = crate::store::error::json("findings", &findings)?;
             transition.set.push((fields::FINDINGS, findings_json));
             transition.details["held"] = json!(true);
             transition.details["findings"] = json!(findings);

@@ -20,8 +20,8 @@ use chrono::{DateTime, Utc};
 use redis::AsyncCommands;
 use serde_json::json;
 
-use super::change::Change;
-use super::{keys, Store};
+use super::change::{Change, Cmd};
+use super::{keys, scripts, Store};
 use crate::takedown::blocklist::{Change as LogChange, Checksum, Entry};
 pub use crate::takedown::compliance::Ack;
 use crate::takedown::compliance::LogMark;
@@ -86,6 +86,7 @@ fn log(
     retention: u64,
     now: DateTime<Utc>,
 ) {
+    let entry_json = change.json("blocklist entry", entry);
     let args = [
         "MAXLEN".to_owned(),
         "~".into(),
@@ -94,11 +95,11 @@ fn log(
         "op".into(),
         if added { "add" } else { "remove" }.into(),
         "entry".into(),
-        serde_json::to_string(entry).unwrap_or_default(),
+        entry_json,
         "at".into(),
         now.to_rfc3339(),
     ];
-    change.op("XADD", &keys::blocklist_log(), args);
+    change.op(Cmd::Xadd, &keys::blocklist_log(), args);
 }
 
 /// Adds to `change` what puts `entry` on the list for its takedown, given the holders read
@@ -126,21 +127,21 @@ pub fn add(
     }
     now_holding.push_str(&entry.takedown_id);
     change.op(
-        "HSET",
+        Cmd::Hset,
         &keys::blocklist_holders(),
         [entry.value.clone(), now_holding],
     );
     if ids.is_empty() {
         let version = change.counter(&keys::blocklist_version(), "blocklist_version");
-        let json = serde_json::to_string(entry).unwrap_or_default();
+        let json = change.json("blocklist entry", entry);
         change
             .op(
-                "HSET",
+                Cmd::Hset,
                 &keys::blocklist_active(),
                 [entry.value.clone(), json],
             )
             .op(
-                "HSET",
+                Cmd::Hset,
                 &keys::blocklist_added(),
                 [entry.value.clone(), version.clone()],
             )
@@ -149,7 +150,7 @@ pub fn add(
                 &member(&entry.value, entry.subdomains),
             )
             .op(
-                "HINCRBY",
+                Cmd::Hincrby,
                 &keys::blocklist_types(),
                 [type_name(entry.kind), "1"],
             );
@@ -181,27 +182,27 @@ pub fn remove(
     let rest: Vec<&str> = ids.into_iter().filter(|id| *id != takedown_id).collect();
     if !rest.is_empty() {
         change.op(
-            "HSET",
+            Cmd::Hset,
             &keys::blocklist_holders(),
             [value.to_owned(), rest.join(",")],
         );
         return Some(index);
     }
-    change.op("HDEL", &keys::blocklist_holders(), [value]);
+    change.op(Cmd::Hdel, &keys::blocklist_holders(), [value]);
     let Some(entry) = entry else {
         return Some(index);
     };
     let version = change.counter(&keys::blocklist_version(), "blocklist_version");
     change
-        .op("HDEL", &keys::blocklist_active(), [value])
-        .op("HDEL", &keys::blocklist_added(), [value])
+        .op(Cmd::Hdel, &keys::blocklist_active(), [value])
+        .op(Cmd::Hdel, &keys::blocklist_added(), [value])
         .op(
-            "ZREM",
+            Cmd::Zrem,
             &keys::blocklist_sorted(),
             [member(value, entry.subdomains)],
         )
         .op(
-            "HINCRBY",
+            Cmd::Hincrby,
             &keys::blocklist_types(),
             [type_name(entry.kind), "-1"],
         );
@@ -216,21 +217,11 @@ pub async fn version(store: &Store) -> StoreResult<u64> {
     Ok(version.unwrap_or(0))
 }
 
-const SNAPSHOT: &str = r#"
-local version = tonumber(redis.call('GET', KEYS[1]) or '0')
-local copy = ARGV[1] .. version
-if redis.call('EXISTS', copy) == 0 and redis.call('EXISTS', KEYS[2]) == 1 then
-  redis.call('COPY', KEYS[2], copy)
-end
-redis.call('EXPIRE', copy, tonumber(ARGV[2]))
-return version
-"#;
-
 /// A copy of the sorted values at the current version: `(version, key of the copy)`.
 pub async fn snapshot(store: &Store) -> StoreResult<(u64, String)> {
     let mut conn = store.conn();
     let prefix = keys::blocklist_snapshot_prefix();
-    let version: u64 = redis::Script::new(SNAPSHOT)
+    let version: u64 = scripts::BLOCKLIST_SNAPSHOT
         .key(keys::blocklist_version())
         .key(keys::blocklist_sorted())
         .arg(&prefix)
@@ -308,17 +299,13 @@ pub async fn checksum(store: &Store, version: u64, snapshot: &str) -> StoreResul
     }
     let sum = sum.finish();
     // Only move the cache forward.
-    let _: () = redis::Script::new(
-        r#"local v = tonumber(redis.call('HGET', KEYS[1], 'version') or '-1')
-if tonumber(ARGV[1]) > v then redis.call('HSET', KEYS[1], 'version', ARGV[1], 'sha256', ARGV[2]) end
-return 0"#,
-    )
-    .key(keys::blocklist_checksum())
-    .arg(version)
-    .arg(&sum)
-    .invoke_async(&mut conn)
-    .await
-    .map(|_: i64| ())?;
+    let _: () = scripts::CHECKSUM_FORWARD
+        .key(keys::blocklist_checksum())
+        .arg(version)
+        .arg(&sum)
+        .invoke_async(&mut conn)
+        .await
+        .map(|_: i64| ())?;
     Ok(sum)
 }
 
@@ -394,14 +381,12 @@ pub async fn ack(store: &Store, actor: &str, operator: &str, version: u64) -> St
         at: Utc::now(),
     };
     let mut change = Change::new();
+    let ack_json = change.json("acknowledgement", &ack);
     change
         .op(
-            "HSET",
+            Cmd::Hset,
             &keys::blocklist_acks(),
-            [
-                operator.to_owned(),
-                serde_json::to_string(&ack).unwrap_or_default(),
-            ],
+            [operator.to_owned(), ack_json],
         )
         .audit(
             actor,

@@ -17,6 +17,7 @@ pub mod managed;
 pub mod platforms;
 pub mod queue;
 pub mod reference;
+pub mod scripts;
 pub mod takedowns;
 
 use std::time::Duration;

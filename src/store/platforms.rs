@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use redis::AsyncCommands;
 use sha2::{Digest, Sha256};
 
-use super::change::Change;
+use super::change::{Change, Cmd};
 use super::reference::from_json;
 use super::{keys, Store};
 use crate::reference::platform::{Platform, SharedInfrastructure};
@@ -126,13 +126,17 @@ pub async fn account_history(
 pub fn notify(change: &mut Change, platform: &str, id: &str, due: DateTime<Utc>) {
     change.index_add(&keys::platform_notices(platform), id);
     let score = due.timestamp_millis().to_string();
-    change.op("ZADD", &keys::platform_open(platform), [score.as_str(), id]);
-    change.op("SADD", &keys::platform_noticed(), [platform]);
+    change.op(
+        Cmd::Zadd,
+        &keys::platform_open(platform),
+        [score.as_str(), id],
+    );
+    change.op(Cmd::Sadd, &keys::platform_noticed(), [platform]);
 }
 
 /// Adds to `change` what the end of a notice without an outcome (a withdrawal) writes.
 pub fn close(change: &mut Change, platform: &str, id: &str) {
-    change.op("ZREM", &keys::platform_open(platform), [id]);
+    change.op(Cmd::Zrem, &keys::platform_open(platform), [id]);
 }
 
 /// A platform's outcome on a notice, as [`act`] records it.
@@ -170,18 +174,26 @@ pub fn act(change: &mut Change, acting: &Acting<'_>, now: DateTime<Utc>) {
     let seconds = (now - notified_at).num_milliseconds().max(0) as f64 / 1000.0;
     let acted = keys::platform_acted(platform);
     let member = format!("{id}\t{seconds}\t{}", outcome.as_str());
-    change.op("ZADD", &acted, [now_ms.as_str(), member.as_str()]);
-    change.op("ZREMRANGEBYSCORE", &acted, ["-inf", trim_before.as_str()]);
+    change.op(Cmd::Zadd, &acted, [now_ms.as_str(), member.as_str()]);
+    change.op(
+        Cmd::ZremRangeByScore,
+        &acted,
+        ["-inf", trim_before.as_str()],
+    );
     let Some(account) = account.filter(|_| outcome.is_upheld()) else {
         return;
     };
     let digest = account_digest(account);
     let upheld = keys::offender_upheld(platform, &digest);
-    change.op("ZADD", &upheld, [now_ms.as_str(), id]);
-    change.op("ZREMRANGEBYSCORE", &upheld, ["-inf", trim_before.as_str()]);
+    change.op(Cmd::Zadd, &upheld, [now_ms.as_str(), id]);
+    change.op(
+        Cmd::ZremRangeByScore,
+        &upheld,
+        ["-inf", trim_before.as_str()],
+    );
     if outcome == Outcome::AccountLocked && temporary_lock {
         change.op(
-            "ZADD",
+            Cmd::Zadd,
             &keys::offender_locks(platform, &digest),
             [now_ms.as_str(), id],
         );

@@ -17,8 +17,8 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::change::Change;
-use super::{keys, Store};
+use super::change::{Change, Cmd};
+use super::{keys, scripts, Store};
 
 /// The consumer group of the workers.
 pub const GROUP: &str = "workers";
@@ -153,10 +153,10 @@ pub async fn dead_letter(store: &Store, delivery: &Delivery) -> StoreResult<()> 
     let stream = keys::intake_stream();
     let mut change = Change::new();
     change
-        .op("XACK", &stream, [GROUP, delivery.entry.as_str()])
-        .op("XDEL", &stream, [delivery.entry.as_str()])
+        .op(Cmd::Xack, &stream, [GROUP, delivery.entry.as_str()])
+        .op(Cmd::Xdel, &stream, [delivery.entry.as_str()])
         .op(
-            "XADD",
+            Cmd::Xadd,
             &keys::dead_letters(),
             [
                 "*".to_owned(),
@@ -252,14 +252,6 @@ pub async fn figures(store: &Store) -> StoreResult<QueueFigures> {
     })
 }
 
-const LEASE_DUE: &str = r#"
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
-for _, member in ipairs(due) do
-  redis.call('ZADD', KEYS[1], ARGV[2], member)
-end
-return due
-"#;
-
 /// Leases up to `count` members of the schedule `key` that are due at `now_ms`, moving them
 /// to `lease_until_ms` so that no other worker takes them meanwhile.
 pub async fn lease_due(
@@ -270,7 +262,7 @@ pub async fn lease_due(
     count: usize,
 ) -> StoreResult<Vec<String>> {
     let mut conn = store.conn();
-    redis::Script::new(LEASE_DUE)
+    scripts::LEASE_DUE
         .key(key)
         .arg(now_ms)
         .arg(lease_until_ms)
@@ -294,28 +286,11 @@ pub async fn unschedule(store: &Store, key: &str, member: &str) -> StoreResult<(
     conn.zrem(key, member).await.map_err(op("queue.unschedule"))
 }
 
-const WEBHOOK_DELIVERED: &str = r#"
-if redis.call('ZSCORE', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
-redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('HDEL', KEYS[2], ARGV[1])
-return 1
-"#;
-
-const WEBHOOK_FAILED: &str = r#"
-if redis.call('ZSCORE', KEYS[1], ARGV[1]) ~= ARGV[2] then return -1 end
-local attempts = redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
-if attempts < tonumber(ARGV[3]) then
-  local wait = math.min(tonumber(ARGV[5]) * 2 ^ (attempts - 1), 3600000)
-  redis.call('ZADD', KEYS[1], tonumber(ARGV[4]) + wait, ARGV[1])
-end
-return attempts
-"#;
-
 /// Ends a webhook delivery that succeeded, if this worker's lease (`lease_until`) still holds
 /// it; returns whether it did.
 pub async fn webhook_delivered(store: &Store, id: &str, lease_until: i64) -> StoreResult<bool> {
     let mut conn = store.conn();
-    let done: i64 = redis::Script::new(WEBHOOK_DELIVERED)
+    let done: i64 = scripts::WEBHOOK_DELIVERED
         .key(keys::webhook_due())
         .key(keys::webhook_attempts())
         .arg(id)
@@ -336,7 +311,7 @@ pub async fn webhook_failed(
     backoff_ms: u64,
 ) -> StoreResult<Option<u64>> {
     let mut conn = store.conn();
-    let attempts: i64 = redis::Script::new(WEBHOOK_FAILED)
+    let attempts: i64 = scripts::WEBHOOK_FAILED
         .key(keys::webhook_due())
         .key(keys::webhook_attempts())
         .arg(id)
@@ -358,10 +333,10 @@ pub async fn webhook_dead_letter(
 ) -> StoreResult<()> {
     let mut change = Change::new();
     change
-        .op("ZREM", &keys::webhook_due(), [id])
-        .op("HDEL", &keys::webhook_attempts(), [id])
+        .op(Cmd::Zrem, &keys::webhook_due(), [id])
+        .op(Cmd::Hdel, &keys::webhook_attempts(), [id])
         .op(
-            "XADD",
+            Cmd::Xadd,
             &keys::dead_letters(),
             [
                 "*".to_owned(),

@@ -20,10 +20,10 @@ pub async fn put_records(store: &Store, records: &[Record]) -> StoreResult<()> {
     let mut pipe = redis::pipe();
     for record in records {
         match record {
-            Record::Product(p) => pipe.set(keys::product(&p.gtin), to_json(p)),
+            Record::Product(p) => pipe.set(keys::product(&p.gtin), to_json(p)?),
             Record::Recall(r) => pipe.sadd(keys::recalls(&r.gtin), &r.lot),
-            Record::Taxpayer(t) => pipe.set(keys::taxpayer(&t.tax_code), to_json(t)),
-            Record::Invoice(i) => pipe.set(keys::invoice(&i.lookup_key()), to_json(i)),
+            Record::Taxpayer(t) => pipe.set(keys::taxpayer(&t.tax_code), to_json(t)?),
+            Record::Invoice(i) => pipe.set(keys::invoice(&i.lookup_key()), to_json(i)?),
             Record::Platform(p) => {
                 let dropped: Vec<&String> = previous
                     .get(&p.id)
@@ -42,10 +42,10 @@ pub async fn put_records(store: &Store, records: &[Record]) -> StoreResult<()> {
                 pipe.hset_multiple(keys::platform_domains(), &pairs)
                     .ignore();
                 pipe.sadd(keys::platforms(), &p.id).ignore();
-                pipe.set(keys::platform(&p.id), to_json(p))
+                pipe.set(keys::platform(&p.id), to_json(p)?)
             }
             Record::SharedInfrastructure(i) => {
-                pipe.hset(keys::shared_infrastructure(), &i.name, to_json(i))
+                pipe.hset(keys::shared_infrastructure(), &i.name, to_json(i)?)
             }
         };
         pipe.ignore();
@@ -57,8 +57,8 @@ pub async fn put_records(store: &Store, records: &[Record]) -> StoreResult<()> {
     written.map_err(op("reference.write"))
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_default()
+fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
+    super::error::json("reference record", value)
 }
 
 /// Parses a stored record; one that no longer parses is logged and treated as absent.

@@ -14,9 +14,10 @@ use redis::AsyncCommands;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::change::{Applied, Change};
+use super::change::{Applied, Change, Cmd};
 use super::{keys, Store};
 use crate::takedown::platform::LockRecommendation;
+use crate::takedown::state::{effects, Effect};
 use crate::takedown::{
     Channel, HistoryEntry, Notice, State, Suspension, Takedown, TakedownRequest,
 };
@@ -87,14 +88,20 @@ pub enum Submitted {
     },
 }
 
-fn history_json(state: State, at: DateTime<Utc>, actor: &str, reason: Option<&str>) -> String {
-    serde_json::to_string(&HistoryEntry {
+fn history_json(
+    change: &mut Change,
+    state: State,
+    at: DateTime<Utc>,
+    actor: &str,
+    reason: Option<&str>,
+) -> String {
+    let entry = HistoryEntry {
         state,
         at,
         actor: actor.to_owned(),
         reason: reason.map(str::to_owned),
-    })
-    .unwrap_or_default()
+    };
+    change.json("history entry", &entry)
 }
 
 /// Stores a new request, its indexes and intake queue entry, and its audit entry,
@@ -114,16 +121,16 @@ pub async fn submit(
         change.require_absent(&key);
         let record = json!({"id": id, "body": idem.body_digest}).to_string();
         change.op(
-            "SET",
+            Cmd::Set,
             &key,
             [record, "EX".into(), IDEMPOTENCY_TTL_SECS.to_string()],
         );
     }
     let td = keys::takedown(id);
-    let request_json = serde_json::to_string(request).unwrap_or_default();
+    let request_json = change.json("takedown request", request);
     let now_text = now.to_rfc3339();
     change.op(
-        "HSET",
+        Cmd::Hset,
         &td,
         [
             field::REQUEST,
@@ -145,7 +152,7 @@ pub async fn submit(
     if let Some(agency) = agency {
         change.index_add(&index_for(Some(agency)), id);
     }
-    change.op("XADD", &keys::intake_stream(), ["*", "id", id]);
+    change.op(Cmd::Xadd, &keys::intake_stream(), ["*", "id", id]);
     change.audit(
         actor,
         "takedown.submit",
@@ -333,42 +340,47 @@ pub async fn transition(
         set.push((*name).into());
         set.push(value.clone());
     }
-    change.op("HSET", &td, set);
+    change.op(Cmd::Hset, &td, set);
     if !t.unset.is_empty() {
-        change.op("HDEL", &td, t.unset.iter().copied());
+        change.op(Cmd::Hdel, &td, t.unset.iter().copied());
     }
-    change.op(
-        "RPUSH",
-        &keys::takedown_history(t.id),
-        t.steps
-            .iter()
-            .map(|s| history_json(*s, now, t.actor, t.reason)),
-    );
-    if t.from.is_registry() {
-        change.op("ZREM", &keys::registry_index(t.from.as_str()), [t.id]);
-    }
-    let task_set = t.set.iter().any(|(name, _)| *name == field::REGISTRY_TASK);
-    if to.is_registry() && (to != State::Withdrawn || task_set) {
-        change.index_add(&keys::registry_index(to.as_str()), t.id);
-    }
-    // The registry's enforcement in force: the name is under review, suspended or revoked.
-    let enforced = |s: State| matches!(s, State::PendingReview | State::Suspended | State::Revoked);
+    let history: Vec<String> = t
+        .steps
+        .iter()
+        .map(|s| history_json(&mut change, *s, now, t.actor, t.reason))
+        .collect();
+    change.op(Cmd::Rpush, &keys::takedown_history(t.id), history);
     let pair = format!("{}\t{}", t.target, t.id);
-    if enforced(to) && !enforced(t.from) {
-        change.index_add(&keys::registry_enforced(), &pair);
-    } else if enforced(t.from) && !enforced(to) {
-        change.op("ZREM", &keys::registry_enforced(), [pair.as_str()]);
-    }
-    if t.from == State::Suspended {
-        change.op("ZREM", &keys::suspension_schedule(), [t.id]);
+    for effect in effects(t.from, to) {
+        match effect {
+            Effect::LeaveRegistryList(state) => {
+                change.op(Cmd::Zrem, &keys::registry_index(state.as_str()), [t.id]);
+            }
+            Effect::EnterRegistryList(state) => {
+                change.index_add(&keys::registry_index(state.as_str()), t.id);
+            }
+            Effect::EnforceAtRegistry => {
+                change.index_add(&keys::registry_enforced(), &pair);
+            }
+            Effect::EndRegistryEnforcement => {
+                change.op(Cmd::Zrem, &keys::registry_enforced(), [pair.as_str()]);
+            }
+            Effect::CancelSuspensionEnd => {
+                change.op(Cmd::Zrem, &keys::suspension_schedule(), [t.id]);
+            }
+        }
     }
     if let Some(ends) = t.suspension_ends {
         let score = ends.timestamp_millis().to_string();
-        change.op("ZADD", &keys::suspension_schedule(), [score.as_str(), t.id]);
+        change.op(
+            Cmd::Zadd,
+            &keys::suspension_schedule(),
+            [score.as_str(), t.id],
+        );
     }
     if t.notify_registry {
         let score = now.timestamp_millis().to_string();
-        change.op("ZADD", &keys::webhook_due(), [score.as_str(), t.id]);
+        change.op(Cmd::Zadd, &keys::webhook_due(), [score.as_str(), t.id]);
     }
     let mut details = t.details.clone();
     if let Value::Object(map) = &mut details {
