@@ -229,13 +229,17 @@ async fn the_scripted_hash_matches_sha256_for_entries_of_every_length() {
 /// A counter's new value can be written by later operations of the same change.
 #[tokio::test]
 async fn a_change_can_write_the_value_of_a_counter_it_increments() {
-    use originguard::store::change::{Applied, Change};
+    use originguard::store::change::{Applied, Change, Cmd};
     let app = TestApp::spawn().await;
     let store = Store::connect(&app.redis.url()).await.unwrap();
     for expected in ["1", "2"] {
         let mut change = Change::new();
         let version = change.counter("og:{enforce}:test:counter", "version");
-        change.op("HSET", "og:{enforce}:test:hash", ["v".to_owned(), version]);
+        change.op(
+            Cmd::Hset,
+            "og:{enforce}:test:hash",
+            ["v".to_owned(), version],
+        );
         assert!(matches!(
             change.apply(&store).await.unwrap(),
             Applied::Done { .. }

@@ -8,7 +8,7 @@ mod common;
 use common::TestApp;
 use futures::future::join_all;
 use originguard::store::audit;
-use originguard::store::change::{Applied, Change};
+use originguard::store::change::{Applied, Change, Cmd};
 use originguard::store::Store;
 use serde_json::json;
 
@@ -31,7 +31,7 @@ async fn made_unless_refused(store: &Store, i: usize, refuse: bool, taken: &str)
         change.require_absent(taken);
     }
     let key = format!("og:{{enforce}}:test:made:{i}");
-    change.op("SET", &key, ["1"]);
+    change.op(Cmd::Set, &key, ["1"]);
     change.audit("t", "test.made", &format!("s{i}"), None, &json!({}));
     change.apply(store).await.expect("apply")
 }
@@ -81,7 +81,7 @@ async fn of_two_changes_that_need_the_same_key_absent_exactly_one_is_made() {
         let key = format!("og:{{enforce}}:test:once:{pair}");
         let mut change = Change::new();
         change.require_absent(&key);
-        change.op("SET", &key, [who]);
+        change.op(Cmd::Set, &key, [who]);
         change.audit(who, "test.once", &key, None, &json!({}));
         change.apply(&store).await.expect("apply")
     };
@@ -245,9 +245,9 @@ async fn index_adds_of_a_group_are_one_zadd_and_keep_their_place() {
             match i % 4 {
                 // Added, then removed by the next change: out.
                 0 => change.index_add(mixed, &format!("x{i:03}")),
-                1 => change.op("ZREM", mixed, [format!("x{:03}", i - 1)]),
+                1 => change.op(Cmd::Zrem, mixed, [format!("x{:03}", i - 1)]),
                 // Removed (not there yet), then added by the next change: in.
-                2 => change.op("ZREM", mixed, [format!("y{:03}", i + 1)]),
+                2 => change.op(Cmd::Zrem, mixed, [format!("y{:03}", i + 1)]),
                 _ => change.index_add(mixed, &format!("y{i:03}")),
             };
             change.audit("t", "test.index", &format!("s{i}"), None, &json!({}));
