@@ -22,7 +22,7 @@ use utoipa_axum::routes;
 
 use super::doc::JsonBodyProblems;
 use super::extract::{allow, ApiJson, ApiQuery};
-use super::problem::{ApiError, FieldProblem, Problem, Text};
+use super::problem::{ApiError, Problem};
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
 use crate::service::blocklist as service;
@@ -67,7 +67,7 @@ fn format_of(query: Option<&str>, headers: &HeaderMap) -> Result<Format, ApiErro
         Some("json") => Ok(Format::Json),
         Some("text") => Ok(Format::Text),
         Some("rpz") => Ok(Format::Rpz),
-        Some(_) => Err(bad(
+        Some(_) => Err(ApiError::invalid_value(
             "format",
             "format is json, text or rpz.",
             "format là json, text hoặc rpz.",
@@ -86,14 +86,6 @@ fn format_of(query: Option<&str>, headers: &HeaderMap) -> Result<Format, ApiErro
             })
         }
     }
-}
-
-fn bad(field: &str, en: &str, vi: &str) -> ApiError {
-    ApiError::invalid(vec![FieldProblem {
-        field: field.into(),
-        code: "invalid_value".into(),
-        message: Text::new(en.to_owned(), vi.to_owned()),
-    }])
 }
 
 fn etag(version: u64) -> HeaderValue {
@@ -121,8 +113,6 @@ fn not_modified(headers: &HeaderMap, version: u64) -> bool {
             )),
         (status = 304, description = "`If-None-Match` names the current version",
             headers(("ETag" = String, description = "The version, quoted"))),
-        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an operator, authority or admin key", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad since or format", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
@@ -136,7 +126,7 @@ pub async fn blocklist(
     let since = match query.since.as_deref() {
         None => None,
         Some(text) => Some(text.parse::<u64>().map_err(|_| {
-            bad(
+            ApiError::invalid_value(
                 "since",
                 "since is a version number.",
                 "since là số phiên bản.",
@@ -146,7 +136,7 @@ pub async fn blocklist(
     let store_ref = state.store();
     let current = store::version(store_ref).await?;
     if since.is_some_and(|s| s > current) {
-        return Err(bad(
+        return Err(ApiError::invalid_value(
             "since",
             "since is newer than the current version.",
             "since mới hơn phiên bản hiện tại.",
@@ -319,10 +309,8 @@ pub struct AckAnswer {
 /// audited under the admin key's name).
 #[utoipa::path(post, path = "/v1/blocklist/acks", tag = "blocklist", request_body = AckInput,
     responses(
-        (status = 200, description = "Recorded", body = AckAnswer),
+        (status = 200, description = "The acknowledgement as recorded (and audited)", body = AckAnswer),
         JsonBodyProblems,
-        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an operator key", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A version that does not exist yet, or a missing or foreign operator", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
@@ -338,14 +326,14 @@ pub async fn acknowledge(
             (Role::Operator, Some(own), None) => own.to_owned(),
             (Role::Operator, Some(own), Some(other)) if other == own => own.to_owned(),
             (Role::Operator, Some(_), Some(_)) => {
-                return Err(bad(
+                return Err(ApiError::invalid_value(
                     "operator",
                     "An operator key acknowledges for its own operator only.",
                     "Khóa của nhà mạng chỉ xác nhận cho chính nhà mạng đó.",
                 ))
             }
             (Role::Admin, _, Some(operator)) if is_operator_id(operator) => operator.to_owned(),
-            (Role::Admin, _, _) => return Err(bad(
+            (Role::Admin, _, _) => return Err(ApiError::invalid_value(
                 "operator",
                 "Admin names the operator acknowledged for: 1 to 64 of a-z, 0-9, - and _.",
                 "Quản trị viên cần nêu nhà mạng được xác nhận: 1 đến 64 ký tự a-z, 0-9, - và _.",
@@ -354,7 +342,7 @@ pub async fn acknowledge(
         };
     let current = store::version(state.store()).await?;
     if input.version > current {
-        return Err(bad(
+        return Err(ApiError::invalid_value(
             "version",
             "This version does not exist yet.",
             "Phiên bản này chưa tồn tại.",
@@ -376,9 +364,7 @@ fn is_operator_id(text: &str) -> bool {
 /// Per operator: acknowledged version, versions and seconds behind, overdue additions.
 #[utoipa::path(get, path = "/v1/blocklist/compliance", tag = "blocklist",
     responses(
-        (status = 200, description = "Per operator", body = ComplianceAnswer),
-        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an authority or admin key", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Each operator's acknowledged version and how far behind it is", body = ComplianceAnswer),
     ),
     security(("bearer" = [])))]
 pub async fn compliance(

@@ -1,6 +1,7 @@
 //! What the OpenAPI document says beyond the handlers' own annotations: the problems a JSON
-//! body or a path can be refused with before its handler runs, and the 503 every `/v1/`
-//! operation answers while the data store is down.
+//! body or a path can be refused with before its handler runs, the 401 and 403 of every
+//! operation that needs a key (declared once here, not on each handler), and the 503 every
+//! `/v1/` operation answers while the data store is down.
 
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
@@ -75,6 +76,48 @@ pub fn add_store_unavailable(doc: &mut OpenApi) {
                 .responses
                 .responses
                 .insert("503".into(), RefOr::T(store_unavailable()));
+        }
+    }
+}
+
+/// A problem+json response with `description`.
+fn problem(description: &str) -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+}
+
+/// Adds the 401 (no key, an unknown one, or two) and the 403 (the key's role is not among the
+/// route's, see `extract::allow`) to every operation that declares a bearer key.
+pub fn add_auth_problems(doc: &mut OpenApi) {
+    for item in doc.paths.paths.values_mut() {
+        let operations: [&mut Option<Operation>; 8] = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for operation in operations.into_iter().flatten() {
+            if operation.security.as_ref().is_none_or(Vec::is_empty) {
+                continue;
+            }
+            let responses = &mut operation.responses.responses;
+            responses
+                .entry("401".into())
+                .or_insert_with(|| RefOr::T(problem("No key, an unknown key, or more than one")));
+            responses
+                .entry("403".into())
+                .or_insert_with(|| RefOr::T(problem("The key's role may not use this operation")));
         }
     }
 }

@@ -81,6 +81,7 @@ fn api() -> OpenApiRouter<AppState> {
 /// The routes and the OpenAPI document generated from the code, with what middleware adds.
 fn documented_api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (routes, mut doc) = api().split_for_parts();
+    http::doc::add_auth_problems(&mut doc);
     http::doc::add_store_unavailable(&mut doc);
     (routes, doc)
 }

@@ -68,8 +68,6 @@ pub struct ValueError {
     responses(
         (status = 200, description = "The check (also for invalid codes)", body = TaxCodeAnswer),
         BadPath,
-        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a platform, authority or admin key", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
 pub async fn tax_code(
@@ -124,7 +122,7 @@ pub struct InvoiceCheckAnswer {
 /// A finding as clients see it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct FindingAnswer {
-    /// Stable code.
+    /// Stable machine code of the finding (`tax_code_inactive`, …).
     pub code: FindingCode,
     /// `info`, `warning` or `critical`.
     pub severity: Severity,
@@ -153,8 +151,6 @@ impl FindingAnswer {
     responses(
         (status = 200, description = "The check (also for invalid references)", body = InvoiceCheckAnswer),
         JsonBodyProblems,
-        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a platform, authority or admin key", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields of the wrong type", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]

@@ -45,8 +45,6 @@ pub struct CheckRequest {
     responses(
         (status = 200, description = "The check result (also for invalid codes)", body = CheckAnswer),
         JsonBodyProblems,
-        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a platform, authority or admin key", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing or oversized `code`", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
@@ -57,14 +55,14 @@ pub async fn check(
     ApiJson(request): ApiJson<CheckRequest>,
 ) -> Result<Json<CheckAnswer>, ApiError> {
     if request.code.chars().count() > MAX_CODE_CHARS {
-        return Err(ApiError::invalid(vec![FieldProblem {
-            field: "code".into(),
-            code: "too_long".into(),
-            message: Text::new(
+        return Err(ApiError::invalid(vec![FieldProblem::new(
+            "code",
+            "too_long",
+            Text::new(
                 format!("At most {MAX_CODE_CHARS} characters."),
                 format!("Tối đa {MAX_CODE_CHARS} ký tự."),
             ),
-        }]));
+        )]));
     }
     let today = crate::origin::vietnam_date(Utc::now());
     let checked = gs1::parse(&request.code, today.year());

@@ -20,7 +20,7 @@ pub const MAX_REJECTED_DETAILS: usize = 1000;
 /// The answer of a load.
 #[derive(Debug, Default, Serialize, ToSchema)]
 pub struct ImportReport {
-    /// Lines stored.
+    /// Lines stored (a line already stored is stored again, not counted twice).
     pub accepted: u64,
     /// The first rejected lines with their errors.
     pub rejected: Vec<RejectedLine>,

@@ -342,7 +342,7 @@ pub enum Decision {
 pub struct DecisionInput {
     /// What the registry decided.
     pub decision: Decision,
-    /// Why.
+    /// Why the registry decided so: shown in the history and the audit log.
     // Optional to the parser: a missing reason is the handler's 422 naming `reason`.
     #[schema(value_type = Reason)]
     pub reason: Option<String>,

@@ -54,7 +54,7 @@ pub struct ChainedEntry {
 /// The result of verifying the chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Verification {
-    /// Entries read.
+    /// How many entries were read and checked.
     pub entries: u64,
     /// Hash of the last entry (the genesis hash for an empty log).
     pub head: String,

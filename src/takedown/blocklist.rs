@@ -60,7 +60,7 @@ pub struct BlocklistAnswer {
     pub full: bool,
     /// Entries added (for a full answer: every active entry).
     pub additions: Vec<Entry>,
-    /// Entries removed.
+    /// Entries removed since `since` (always empty in a full answer).
     pub removals: Vec<Entry>,
     /// SHA-256 (hex) of the canonical full list at `version`: every value sorted byte-wise,
     /// each followed by `\n`.

@@ -28,11 +28,11 @@ pub struct LogMark {
 /// One operator's standing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct OperatorCompliance {
-    /// The operator.
+    /// The operator's id, as its keys name it (`viettel`).
     pub operator: String,
     /// The version it last acknowledged (null: never).
     pub acked_version: Option<u64>,
-    /// When it acknowledged that version (null: never).
+    /// When the operator acknowledged that version (null: never).
     pub acked_at: Option<DateTime<Utc>>,
     /// Versions between its acknowledgement and the current one.
     pub versions_behind: u64,

@@ -58,7 +58,7 @@ impl Channel {
 pub struct HistoryEntry {
     /// The state entered.
     pub state: State,
-    /// When.
+    /// When the request entered this state (UTC).
     pub at: DateTime<Utc>,
     /// The key name (or `worker`, `scheduler`) that caused it.
     pub actor: String,

@@ -37,14 +37,14 @@ pub struct CheckAnswer {
     pub lot: Option<LotAnswer>,
 }
 
-/// One element.
+/// One element of the code: an application identifier and its data.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ElementAnswer {
     /// The application identifier.
     pub ai: String,
     /// Its GS1 title.
     pub title: String,
-    /// The data.
+    /// The element's data, as read from the code.
     pub value: String,
 }
 
