@@ -3,7 +3,7 @@
 //! operation that needs a key (declared once here, not on each handler), and the 503 every
 //! `/v1/` operation answers while the data store is down.
 
-use utoipa::openapi::path::Operation;
+use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{ContentBuilder, HeaderBuilder, OpenApi, Ref, RefOr, ResponseBuilder};
 use utoipa::IntoResponses;
@@ -54,6 +54,22 @@ fn store_unavailable() -> utoipa::openapi::Response {
         .build()
 }
 
+/// Every operation of a path.
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.options,
+        &mut item.head,
+        &mut item.patch,
+        &mut item.trace,
+    ]
+    .into_iter()
+    .flatten()
+}
+
 /// Adds the 503 to every operation under `/v1/`, as [`super::unavailable_while_down`]
 /// answers it there.
 pub fn add_store_unavailable(doc: &mut OpenApi) {
@@ -61,17 +77,7 @@ pub fn add_store_unavailable(doc: &mut OpenApi) {
         if !path.starts_with("/v1/") {
             continue;
         }
-        let operations: [&mut Option<Operation>; 8] = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.options,
-            &mut item.head,
-            &mut item.patch,
-            &mut item.trace,
-        ];
-        for operation in operations.into_iter().flatten() {
+        for operation in operations(item) {
             operation
                 .responses
                 .responses
@@ -97,17 +103,7 @@ fn problem(description: &str) -> utoipa::openapi::Response {
 /// route's, see `extract::allow`) to every operation that declares a bearer key.
 pub fn add_auth_problems(doc: &mut OpenApi) {
     for item in doc.paths.paths.values_mut() {
-        let operations: [&mut Option<Operation>; 8] = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.options,
-            &mut item.head,
-            &mut item.patch,
-            &mut item.trace,
-        ];
-        for operation in operations.into_iter().flatten() {
+        for operation in operations(item) {
             if operation.security.as_ref().is_none_or(Vec::is_empty) {
                 continue;
             }

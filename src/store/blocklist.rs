@@ -102,6 +102,29 @@ fn log(
     change.op(Cmd::Xadd, &keys::blocklist_log(), args);
 }
 
+/// The takedown ids in a holders field (`td_a,td_b`).
+fn holder_ids(holders: &str) -> Vec<&str> {
+    holders.split(',').filter(|s| !s.is_empty()).collect()
+}
+
+/// Counts `entry` in (`added`) or out of its type's total and logs the change as `version`.
+fn count_and_log(
+    change: &mut Change,
+    version: &str,
+    added: bool,
+    entry: &Entry,
+    retention: u64,
+    now: DateTime<Utc>,
+) {
+    let delta = if added { "1" } else { "-1" };
+    change.op(
+        Cmd::Hincrby,
+        &keys::blocklist_types(),
+        [type_name(entry.kind), delta],
+    );
+    log(change, version, added, entry, retention, now);
+}
+
 /// Adds to `change` what puts `entry` on the list for its takedown, given the holders read
 /// before (a precondition: refused if they changed). Returns the precondition's index, or
 /// `None` when the takedown already holds the value (nothing to do).
@@ -112,10 +135,7 @@ pub fn add(
     retention: u64,
     now: DateTime<Utc>,
 ) -> Option<usize> {
-    let ids: Vec<&str> = holders_before
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .collect();
+    let ids = holder_ids(holders_before);
     if ids.contains(&entry.takedown_id.as_str()) {
         return None;
     }
@@ -148,13 +168,8 @@ pub fn add(
             .index_add(
                 &keys::blocklist_sorted(),
                 &member(&entry.value, entry.subdomains),
-            )
-            .op(
-                Cmd::Hincrby,
-                &keys::blocklist_types(),
-                [type_name(entry.kind), "1"],
             );
-        log(change, &version, true, entry, retention, now);
+        count_and_log(change, &version, true, entry, retention, now);
     }
     Some(index)
 }
@@ -171,10 +186,7 @@ pub fn remove(
     retention: u64,
     now: DateTime<Utc>,
 ) -> Option<usize> {
-    let ids: Vec<&str> = holders_before
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .collect();
+    let ids = holder_ids(holders_before);
     if !ids.contains(&takedown_id) {
         return None;
     }
@@ -200,13 +212,8 @@ pub fn remove(
             Cmd::Zrem,
             &keys::blocklist_sorted(),
             [member(value, entry.subdomains)],
-        )
-        .op(
-            Cmd::Hincrby,
-            &keys::blocklist_types(),
-            [type_name(entry.kind), "-1"],
         );
-    log(change, &version, false, entry, retention, now);
+    count_and_log(change, &version, false, entry, retention, now);
     Some(index)
 }
 

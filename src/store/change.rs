@@ -56,7 +56,7 @@ use super::{keys, scripts, Store, StoreError, StoreResult};
 /// bound keeps that run short: at the roughly 44 µs of Redis time a submission measured
 /// (BENCHMARKS.md, group commit), a full group holds Redis for about 6 ms. Queues deeper than
 /// this go in several groups, pipelined. The value is a bound, not a tuning that was measured
-/// against others; changing it wants `tests/change_group_commit.rs` and the intake benchmark
+/// against others; changing it wants `tests/api/change_group_commit.rs` and the intake benchmark
 /// run again.
 pub const MAX_GROUP: usize = 129;
 /// How long the appender keeps chaining its groups again while other writers move the head
