@@ -2,6 +2,7 @@
 //! order, one error object per bad line, bounded length) and who may verify claims.
 
 use crate::common;
+use crate::common::fixtures::with_gs1_check_digit;
 
 use common::TestApp;
 use originguard::auth::Role;
@@ -16,17 +17,6 @@ const SELLER_B: &str = "0100109106";
 const SELLER_C: &str = "0310012340";
 /// Most lines in one batch (API.md).
 const MAX_BATCH_LINES: usize = 10_000;
-
-/// GS1 mod-10 check digit (RULES.md), written independently of the service.
-fn with_gs1_check_digit(body: &str) -> String {
-    let sum: u32 = body
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 3 } else { 1 })
-        .sum();
-    format!("{body}{}", (10 - sum % 10) % 10)
-}
 
 /// A product registered as made in VN by MAKER, without an authorised-seller list.
 fn registered() -> String {

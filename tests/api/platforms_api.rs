@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use common::platforms::{
     add_key, blocked_values, blocklist, compliance, compliance_of, confirm, error_fields,
-    field_errors, load, load_all, load_test_lists, ndjson, notice, notice_ids, notice_list,
-    notices, outcome, platform, platform_key, registry_queue, shopee_key, shopee_outcome,
-    test_platforms, test_shared_infrastructure, PLATFORMS_FIXTURE, SHARED_FIXTURE,
+    field_errors, load_all, load_test_lists, ndjson, notice, notice_ids, notice_list, notices,
+    outcome, platform, platform_key, registry_queue, shopee_key, shopee_outcome, test_platforms,
+    test_shared_infrastructure, PLATFORMS_FIXTURE, SHARED_FIXTURE,
 };
 use common::takedowns::{
     self, app, audit_actions, get, request, submit, submit_until, takedown, wait_for, withdraw,
@@ -876,7 +876,7 @@ async fn bad_reference_lines_are_rejected_field_by_field_and_good_lines_are_kept
             Some("/{account}"),
         ),
     ];
-    let report = load(&app, "platforms", ndjson(&platforms)).await;
+    let report = app.load("platforms", ndjson(&platforms)).await;
     assert_eq!(report["accepted"], 2, "{report}");
     assert_eq!(report["rejected_count"], 4, "{report}");
     assert_eq!(report["rejected_truncated"], false, "{report}");
@@ -907,7 +907,7 @@ async fn bad_reference_lines_are_rejected_field_by_field_and_good_lines_are_kept
         json!({"name": "Cloud", "kind": "cloud", "cidrs": ["203.0.113.0/24"]}),
         json!({"name": "Example Hosting", "kind": "hosting", "cidrs": ["192.0.2.0/24"]}),
     ];
-    let report = load(&app, "shared-infrastructure", ndjson(&shared)).await;
+    let report = app.load("shared-infrastructure", ndjson(&shared)).await;
     assert_eq!(report["accepted"], 2, "{report}");
     assert_eq!(report["rejected_count"], 3, "{report}");
     assert_eq!(
@@ -943,14 +943,14 @@ async fn bad_reference_lines_are_rejected_field_by_field_and_good_lines_are_kept
 async fn the_shipped_lists_load_cleanly_and_route_a_facebook_page_to_facebook() {
     let (app, _dns) = app().await;
     let platforms = std::fs::read_to_string(PLATFORMS_FIXTURE).expect("platforms fixture");
-    let report = load(&app, "platforms", platforms).await;
+    let report = app.load("platforms", platforms).await;
     assert_eq!(report["rejected_count"], 0, "{report}");
     assert!(
         report["accepted"].as_u64().is_some_and(|n| n >= 10),
         "{report}"
     );
     let shared = std::fs::read_to_string(SHARED_FIXTURE).expect("shared-infrastructure fixture");
-    let report = load(&app, "shared-infrastructure", shared).await;
+    let report = app.load("shared-infrastructure", shared).await;
     assert_eq!(report["rejected_count"], 0, "{report}");
     assert!(
         report["accepted"].as_u64().is_some_and(|n| n >= 1),

@@ -3,6 +3,7 @@
 //! load. Field-by-field validation is in `reference_data_validation.rs`.
 
 use crate::common;
+use crate::common::fixtures::{gtin13, wrong_last_digit};
 
 use common::{rejections, Answer, TestApp};
 use originguard::auth::Role;
@@ -10,56 +11,10 @@ use serde_json::{json, Value};
 
 const MANUFACTURER: &str = "0300588569";
 
-/// GS1 mod-10 check digit of `body` (RULES.md), written independently of the service.
-fn gs1_check_digit(body: &str) -> char {
-    let sum: u32 = body
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 3 } else { 1 })
-        .sum();
-    char::from(b'0' + ((10 - sum % 10) % 10) as u8)
-}
-
-/// A valid GTIN-13 with GS1 Vietnam prefix 893 and item number `n`.
-fn gtin13(n: u32) -> String {
-    let body = format!("893{n:09}");
-    format!("{body}{}", gs1_check_digit(&body))
-}
-
-/// `code` with its last digit changed, so its check digit is wrong.
-fn wrong_last_digit(code: &str) -> String {
-    let (body, last) = code.split_at(code.len() - 1);
-    let digit = last.parse::<u8>().unwrap();
-    format!("{body}{}", (digit + 1) % 10)
-}
-
 fn product_line(gtin: &str, name: &str) -> String {
     json!({"gtin": gtin, "name": name, "manufacturer_tax_code": MANUFACTURER,
            "country_of_origin": "VN"})
     .to_string()
-}
-
-async fn load(app: &TestApp, kind: &str, body: impl Into<reqwest::Body>) -> Value {
-    let answer = app
-        .put_ndjson_as(Role::Steward, &format!("/v1/reference/{kind}"), body)
-        .send()
-        .await;
-    assert_eq!(answer.status, 200, "load of {kind}: {}", answer.text);
-    answer.json
-}
-
-async fn check(app: &TestApp, code: &str) -> Value {
-    let answer = app
-        .post_as(
-            Role::Platform,
-            "/v1/traceability/check",
-            &json!({ "code": code }),
-        )
-        .send()
-        .await;
-    assert_eq!(answer.status, 200, "{}", answer.text);
-    answer.json
 }
 
 fn stored(app: &TestApp, key: &str) -> Option<Value> {
@@ -78,7 +33,7 @@ async fn good_lines_of_every_kind_are_stored_in_canonical_form() {
         "manufacturer_tax_code": MANUFACTURER, "country_of_origin": "VN",
         "authorized_sellers": ["0100109106001"],
         "lots": [{"lot": "L1", "produced_on": "2025-01-01", "expires_on": "2026-01-01"}]});
-    let report = load(&app, "products", product.to_string()).await;
+    let report = app.load("products", product.to_string()).await;
     assert_eq!(
         (report["accepted"].clone(), report["rejected_count"].clone()),
         (json!(1), json!(0)),
@@ -92,7 +47,7 @@ async fn good_lines_of_every_kind_are_stored_in_canonical_form() {
     assert_eq!(record["lots"][0]["expires_on"], "2026-01-01");
 
     let taxpayer = r#"{"tax_code":"0100109106001","name":"Chi nhánh","status":"suspended","province":"Đà Nẵng"}"#;
-    assert_eq!(load(&app, "taxpayers", taxpayer).await["accepted"], 1);
+    assert_eq!(app.load("taxpayers", taxpayer).await["accepted"], 1);
     let record = stored(&app, "og:ref:taxpayer:0100109106-001").expect("branch with dash");
     assert_eq!(record["status"], "suspended");
 
@@ -100,7 +55,7 @@ async fn good_lines_of_every_kind_are_stored_in_canonical_form() {
         "number": "00000042", "issued_on": "2025-05-05", "status": "issued",
         "items": [{"gtin": gtin, "quantity": 3}]});
     assert_eq!(
-        load(&app, "invoices", invoice.to_string()).await["accepted"],
+        app.load("invoices", invoice.to_string()).await["accepted"],
         1
     );
     let record = stored(&app, &format!("og:ref:invoice:{MANUFACTURER}|1|K25TAA|42"))
@@ -108,7 +63,7 @@ async fn good_lines_of_every_kind_are_stored_in_canonical_form() {
     assert_eq!(record["items"][0]["gtin"], format!("0{gtin}"));
 
     let recall = json!({"gtin": gtin, "lot": "L9"}).to_string();
-    assert_eq!(load(&app, "recalls", recall).await["accepted"], 1);
+    assert_eq!(app.load("recalls", recall).await["accepted"], 1);
     let member: bool = redis::cmd("SISMEMBER")
         .arg(format!("og:ref:recalls:0{gtin}"))
         .arg("L9")
@@ -134,7 +89,7 @@ async fn a_mixed_file_reports_exact_line_numbers_counting_blank_and_unreadable_l
     push(b"\r"); // 7 blank (CRLF)
     push(product_line(&wrong_last_digit(&gtin13(13)), "bad").as_bytes()); // 8 check digit
     body.extend_from_slice(product_line(&gtin13(14), "last, unterminated").as_bytes()); // 9
-    let report = load(&app, "products", body).await;
+    let report = app.load("products", body).await;
     assert_eq!(report["accepted"], 3, "{report}");
     assert_eq!(report["rejected_count"], 3, "{report}");
     let got = rejections(&report);
@@ -151,9 +106,9 @@ async fn a_mixed_file_reports_exact_line_numbers_counting_blank_and_unreadable_l
         (12, "after the long line"),
         (14, "last, unterminated"),
     ] {
-        assert_eq!(check(&app, &gtin13(n)).await["product"]["name"], name);
+        assert_eq!(app.check(&gtin13(n)).await["product"]["name"], name);
     }
-    assert!(check(&app, &gtin13(11)).await["product"].is_null());
+    assert!(app.check(&gtin13(11)).await["product"].is_null());
 }
 
 #[tokio::test]
@@ -194,7 +149,7 @@ async fn an_unknown_kind_is_a_404_problem() {
         .await
         .assert_problem(404, "not_found");
     }
-    assert!(check(&app, &gtin13(1)).await["product"].is_null());
+    assert!(app.check(&gtin13(1)).await["product"].is_null());
 }
 
 #[tokio::test]
@@ -203,18 +158,18 @@ async fn a_second_load_of_the_same_gtin_replaces_the_record() {
     let gtin = gtin13(5);
     let first = json!({"gtin": gtin, "name": "Old", "manufacturer_tax_code": MANUFACTURER,
         "country_of_origin": "VN", "lots": [{"lot": "A", "recalled": true}]});
-    load(&app, "products", first.to_string()).await;
+    app.load("products", first.to_string()).await;
     assert_eq!(
-        check(&app, &format!("(01)0{gtin}(10)A")).await["lot"]["recalled"],
+        app.check(&format!("(01)0{gtin}(10)A")).await["lot"]["recalled"],
         true
     );
     let second = json!({"gtin": format!("0{gtin}"), "name": "New",
         "manufacturer_tax_code": "0101248141", "country_of_origin": "DE"});
     assert_eq!(
-        load(&app, "products", second.to_string()).await["accepted"],
+        app.load("products", second.to_string()).await["accepted"],
         1
     );
-    let answer = check(&app, &format!("(01)0{gtin}(10)A")).await;
+    let answer = app.check(&format!("(01)0{gtin}(10)A")).await;
     assert_eq!(answer["product"]["name"], "New");
     assert_eq!(answer["product"]["country_of_origin"], "DE");
     assert_eq!(answer["product"]["lots"], json!([]));
@@ -237,22 +192,22 @@ async fn a_second_load_of_the_same_gtin_replaces_the_record() {
 async fn recalls_loaded_on_their_own_show_up_in_the_check_answer() {
     let app = TestApp::spawn().await;
     let (known, unknown) = (gtin13(6), gtin13(7));
-    load(&app, "products", product_line(&known, "Known")).await;
+    app.load("products", product_line(&known, "Known")).await;
     let recalls = format!(
         "{}\n{}\n",
         json!({"gtin": known, "lot": "R1"}),
         json!({"gtin": format!("0{unknown}"), "lot": "R2"})
     );
-    assert_eq!(load(&app, "recalls", recalls).await["accepted"], 2);
-    let listed = check(&app, &format!("(01)0{known}(10)R1")).await;
+    assert_eq!(app.load("recalls", recalls).await["accepted"], 2);
+    let listed = app.check(&format!("(01)0{known}(10)R1")).await;
     assert_eq!(listed["lot"]["lot"], "R1");
     assert_eq!(listed["lot"]["recalled"], true, "{listed}");
     assert_eq!(listed["product"]["name"], "Known");
-    let no_product = check(&app, &format!("(01)0{unknown}(10)R2")).await;
+    let no_product = app.check(&format!("(01)0{unknown}(10)R2")).await;
     assert!(no_product["product"].is_null());
     assert_eq!(no_product["lot"]["recalled"], true, "{no_product}");
     assert!(
-        check(&app, &format!("(01)0{known}(10)R2")).await["lot"].is_null(),
+        app.check(&format!("(01)0{known}(10)R2")).await["lot"].is_null(),
         "recalls are per GTIN"
     );
 }
@@ -276,7 +231,7 @@ async fn only_stewards_and_admins_may_load() {
         .assert_problem(403, "forbidden");
     }
     assert!(
-        check(&app, &gtin13(8)).await["product"].is_null(),
+        app.check(&gtin13(8)).await["product"].is_null(),
         "a refused load stores nothing"
     );
     app.request(reqwest::Method::PUT, "/v1/reference/products")
@@ -289,7 +244,7 @@ async fn only_stewards_and_admins_may_load() {
         let report = load_as(&app, role, &product_line(&gtin13(n), &format!("by {role}"))).await;
         assert_eq!(report["accepted"], 1, "{role}: {report}");
         assert_eq!(
-            check(&app, &gtin13(n)).await["product"]["name"],
+            app.check(&gtin13(n)).await["product"]["name"],
             format!("by {role}")
         );
     }

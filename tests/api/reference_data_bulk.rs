@@ -3,6 +3,7 @@
 //! count goes on.
 
 use crate::common;
+use crate::common::fixtures::gs1_check_digit;
 
 use common::TestApp;
 use originguard::auth::Role;
@@ -13,30 +14,10 @@ const LARGE_LOAD_LINES: u32 = 50_000;
 /// Rejected lines described in detail (API: the rest are only counted).
 const REJECTED_DETAILS_CAP: usize = 1_000;
 
-/// GS1 mod-10 check digit of `body` (RULES.md), written independently of the service.
-fn gs1_check_digit(body: &str) -> char {
-    let sum: u32 = body
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 3 } else { 1 })
-        .sum();
-    char::from(b'0' + ((10 - sum % 10) % 10) as u8)
-}
-
 /// A valid GTIN-14 (indicator 0, prefix 893) for item `n`.
 fn gtin14(n: u32) -> String {
     let body = format!("0893{n:09}");
     format!("{body}{}", gs1_check_digit(&body))
-}
-
-async fn load(app: &TestApp, body: impl Into<reqwest::Body>) -> Value {
-    let answer = app
-        .put_ndjson_as(Role::Steward, "/v1/reference/products", body)
-        .send()
-        .await;
-    assert_eq!(answer.status, 200, "{}", answer.text);
-    answer.json
 }
 
 fn stored_name(app: &TestApp, gtin: &str) -> Option<String> {
@@ -66,11 +47,12 @@ async fn a_large_streamed_load_is_accepted_whole_and_stored() {
                 .collect())
         })
         .collect();
-    let report = load(
-        &app,
-        reqwest::Body::wrap_stream(futures::stream::iter(chunks)),
-    )
-    .await;
+    let report = app
+        .load(
+            "products",
+            reqwest::Body::wrap_stream(futures::stream::iter(chunks)),
+        )
+        .await;
     assert_eq!(
         report["accepted"], LARGE_LOAD_LINES,
         "{}",
@@ -123,7 +105,7 @@ async fn rejection_details_stop_at_the_cap_while_the_count_goes_on() {
         json!({"gtin": gtin14(9_999), "name": "the one good line",
                "manufacturer_tax_code": "0300588569", "country_of_origin": "VN"})
     ));
-    let report = load(&app, body).await;
+    let report = app.load("products", body).await;
     assert_eq!(report["accepted"], 1);
     assert_eq!(report["rejected_count"], bad_lines as u64);
     assert_eq!(report["rejected_truncated"], true);
@@ -150,7 +132,12 @@ async fn rejection_details_stop_at_the_cap_while_the_count_goes_on() {
 #[tokio::test]
 async fn exactly_the_cap_of_rejections_is_not_truncated() {
     let app = TestApp::spawn().await;
-    let report = load(&app, "{\"gtin\":\"1\"}\n".repeat(REJECTED_DETAILS_CAP)).await;
+    let report = app
+        .load(
+            "products",
+            "{\"gtin\":\"1\"}\n".repeat(REJECTED_DETAILS_CAP),
+        )
+        .await;
     assert_eq!(report["rejected_count"], REJECTED_DETAILS_CAP as u64);
     assert_eq!(
         report["rejected"].as_array().unwrap().len(),
@@ -163,7 +150,7 @@ async fn exactly_the_cap_of_rejections_is_not_truncated() {
 async fn an_empty_body_loads_nothing_and_rejects_nothing() {
     let app = TestApp::spawn().await;
     for body in ["", "\n\n\r\n   \n"] {
-        let report = load(&app, body).await;
+        let report = app.load("products", body).await;
         assert_eq!(
             report,
             json!({"accepted": 0, "rejected": [], "rejected_count": 0, "rejected_truncated": false}),
@@ -201,11 +188,12 @@ async fn the_64_kib_line_limit_holds_when_lines_arrive_in_small_chunks() {
         .chunks(1_000)
         .map(|c| Ok(c.to_vec()))
         .collect();
-    let report = load(
-        &app,
-        reqwest::Body::wrap_stream(futures::stream::iter(chunks)),
-    )
-    .await;
+    let report = app
+        .load(
+            "products",
+            reqwest::Body::wrap_stream(futures::stream::iter(chunks)),
+        )
+        .await;
     assert_eq!(report["accepted"], 1, "{report}");
     let rejected: Vec<(u64, String, String)> = report["rejected"]
         .as_array()

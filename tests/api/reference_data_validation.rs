@@ -3,58 +3,12 @@
 //! nothing of a rejected line is stored.
 
 use crate::common;
+use crate::common::fixtures::{gtin13, wrong_last_digit};
 
 use common::{rejections, TestApp};
-use originguard::auth::Role;
 use serde_json::{json, Value};
 
 const MANUFACTURER: &str = "0300588569";
-
-/// GS1 mod-10 check digit of `body` (RULES.md), written independently of the service.
-fn gs1_check_digit(body: &str) -> char {
-    let sum: u32 = body
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 3 } else { 1 })
-        .sum();
-    char::from(b'0' + ((10 - sum % 10) % 10) as u8)
-}
-
-/// A valid GTIN-13 with GS1 Vietnam prefix 893 and item number `n`.
-fn gtin13(n: u32) -> String {
-    let body = format!("893{n:09}");
-    format!("{body}{}", gs1_check_digit(&body))
-}
-
-/// `code` with its last digit changed, so its check digit is wrong.
-fn wrong_last_digit(code: &str) -> String {
-    let (body, last) = code.split_at(code.len() - 1);
-    let digit = last.parse::<u8>().unwrap();
-    format!("{body}{}", (digit + 1) % 10)
-}
-
-async fn load(app: &TestApp, kind: &str, body: impl Into<reqwest::Body>) -> Value {
-    let answer = app
-        .put_ndjson_as(Role::Steward, &format!("/v1/reference/{kind}"), body)
-        .send()
-        .await;
-    assert_eq!(answer.status, 200, "load of {kind}: {}", answer.text);
-    answer.json
-}
-
-async fn check(app: &TestApp, code: &str) -> Value {
-    let answer = app
-        .post_as(
-            Role::Platform,
-            "/v1/traceability/check",
-            &json!({ "code": code }),
-        )
-        .send()
-        .await;
-    assert_eq!(answer.status, 200, "{}", answer.text);
-    answer.json
-}
 
 /// Loads `cases` (one line each) and asserts each line is rejected with exactly its errors.
 async fn assert_each_line_rejected(
@@ -63,7 +17,7 @@ async fn assert_each_line_rejected(
     cases: &[(String, Vec<(&str, &str)>)],
 ) {
     let body: String = cases.iter().map(|(line, _)| format!("{line}\n")).collect();
-    let report = load(app, kind, body).await;
+    let report = app.load(kind, body).await;
     assert_eq!(report["accepted"], 0, "{report}");
     assert_eq!(report["rejected_count"], cases.len() as u64, "{report}");
     assert_eq!(report["rejected_truncated"], false);
@@ -184,7 +138,7 @@ async fn each_bad_product_field_is_named_with_its_code() {
     ];
     assert_each_line_rejected(&app, "products", &cases).await;
     assert!(
-        check(&app, &good).await["product"].is_null(),
+        app.check(&good).await["product"].is_null(),
         "nothing was stored"
     );
 }

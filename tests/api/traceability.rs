@@ -3,56 +3,30 @@
 //! the reference data. Invalid and hostile input is in `traceability_errors.rs`.
 
 use crate::common;
+use crate::common::fixtures::with_gs1_check_digit;
 
 use chrono::{Datelike, Duration, NaiveDate, Utc};
-use common::{Answer, TestApp};
+use common::TestApp;
 use originguard::auth::Role;
-use serde_json::{json, Value};
+use serde_json::json;
 
 const CHECK: &str = "/v1/traceability/check";
 const GS: char = '\u{1d}';
-
-/// GS1 mod-10 check digit of `body` (RULES.md), written independently of the service.
-fn gs1_check_digit(body: &str) -> char {
-    let sum: u32 = body
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 3 } else { 1 })
-        .sum();
-    char::from(b'0' + ((10 - sum % 10) % 10) as u8)
-}
-
-fn with_check_digit(body: &str) -> String {
-    format!("{body}{}", gs1_check_digit(body))
-}
 
 /// A date as GS1 `YYMMDD`.
 fn yymmdd(date: NaiveDate) -> String {
     date.format("%y%m%d").to_string()
 }
 
-async fn post(app: &TestApp, code: &str) -> Answer {
-    app.post_as(Role::Platform, CHECK, &json!({ "code": code }))
-        .send()
-        .await
-}
-
-async fn check(app: &TestApp, code: &str) -> Value {
-    let answer = post(app, code).await;
-    assert_eq!(answer.status, 200, "{code:?}: {}", answer.text);
-    answer.json
-}
-
 #[tokio::test]
 async fn bare_gtins_of_every_length_are_normalised_to_14_digits() {
     let app = TestApp::spawn().await;
-    let gtin8 = with_check_digit("9638507");
-    let gtin12 = with_check_digit("03600029145");
-    let gtin13 = with_check_digit("893504950001");
-    let gtin14 = with_check_digit("1893504950001");
+    let gtin8 = with_gs1_check_digit("9638507");
+    let gtin12 = with_gs1_check_digit("03600029145");
+    let gtin13 = with_gs1_check_digit("893504950001");
+    let gtin14 = with_gs1_check_digit("1893504950001");
     for code in [&gtin8, &gtin12, &gtin13, &gtin14] {
-        let answer = check(&app, code).await;
+        let answer = app.check(code).await;
         let padded = format!("{code:0>14}");
         assert_eq!(answer["valid"], true, "{code}: {answer}");
         assert_eq!(answer["format"], "gtin");
@@ -64,8 +38,8 @@ async fn bare_gtins_of_every_length_are_normalised_to_14_digits() {
         assert_eq!(answer["errors"], json!([]));
         assert!(answer["product"].is_null() && answer["lot"].is_null());
     }
-    assert_eq!(check(&app, &gtin12).await["gs1_prefix"]["country"], "US");
-    assert_eq!(check(&app, &gtin14).await["gs1_prefix"]["prefix"], "893");
+    assert_eq!(app.check(&gtin12).await["gs1_prefix"]["country"], "US");
+    assert_eq!(app.check(&gtin14).await["gs1_prefix"]["prefix"], "893");
 }
 
 #[tokio::test]
@@ -108,7 +82,7 @@ async fn element_strings_and_digital_links_read_the_same_elements() {
         ),
     ];
     for (code, format) in forms {
-        let answer = check(&app, &code).await;
+        let answer = app.check(&code).await;
         assert_eq!(answer["valid"], true, "{code:?}: {answer}");
         assert_eq!(answer["format"], format, "{code:?}");
         assert_eq!(answer["gtin"], gtin, "{code:?}");
@@ -125,30 +99,32 @@ async fn element_strings_and_digital_links_read_the_same_elements() {
         );
     }
     for id in ["]e0", "]Q3", "]J1"] {
-        let answer = check(&app, &format!("{id}0108935049500018{GS}10LOT7")).await;
+        let answer = app.check(&format!("{id}0108935049500018{GS}10LOT7")).await;
         assert_eq!(
             (answer["valid"].clone(), answer["gtin"].clone()),
             (json!(true), json!(gtin)),
             "{id}"
         );
     }
-    let gtin8 = with_check_digit("9638507");
-    let short = check(&app, &format!("https://example.com/01/{gtin8}")).await;
+    let gtin8 = with_gs1_check_digit("9638507");
+    let short = app.check(&format!("https://example.com/01/{gtin8}")).await;
     assert_eq!(
         short["gtin"],
         format!("000000{gtin8}"),
         "a GTIN-8 in a Digital Link path"
     );
-    let escaped = check(&app, "https://id.gs1.org/01/08935049500018/10/A%2FB%25").await;
+    let escaped = app
+        .check("https://id.gs1.org/01/08935049500018/10/A%2FB%25")
+        .await;
     assert_eq!(escaped["elements"][1]["value"], "A/B%", "{escaped}");
-    let titled = check(&app, "(01)08935049500018(10)LOT7(17)271231").await;
+    let titled = app.check("(01)08935049500018(10)LOT7(17)271231").await;
     assert_eq!(titled["elements"], expected);
 }
 
 #[tokio::test]
 async fn the_gs1_prefix_names_the_issuing_office_and_is_never_called_origin() {
     let app = TestApp::spawn().await;
-    let vietnam = check(&app, "08935049500018").await;
+    let vietnam = app.check("08935049500018").await;
     assert_eq!(
         vietnam["gs1_prefix"],
         json!({"prefix": "893", "issuer": "GS1 Vietnam", "country": "VN"})
@@ -157,18 +133,18 @@ async fn the_gs1_prefix_names_the_issuing_office_and_is_never_called_origin() {
         !vietnam.to_string().to_lowercase().contains("origin"),
         "without a product record nothing in the answer speaks of origin: {vietnam}"
     );
-    let china = check(&app, &with_check_digit("690123456789")).await;
+    let china = app.check(&with_gs1_check_digit("690123456789")).await;
     assert_eq!(china["gs1_prefix"]["country"], "CN");
     assert_eq!(china["gs1_prefix"]["prefix"], "690");
-    let germany = check(&app, "4006381333931").await;
+    let germany = app.check("4006381333931").await;
     assert_eq!(germany["gs1_prefix"]["country"], "DE");
-    let isbn = check(&app, &with_check_digit("978604123456")).await;
+    let isbn = app.check(&with_gs1_check_digit("978604123456")).await;
     assert!(
         isbn["gs1_prefix"]["country"].is_null(),
         "ISBN has no country: {isbn}"
     );
     assert!(
-        check(&app, "08935049500019").await["gs1_prefix"].is_null(),
+        app.check("08935049500019").await["gs1_prefix"].is_null(),
         "no prefix without a valid GTIN"
     );
 }
@@ -178,7 +154,7 @@ async fn product_and_lot_come_from_the_reference_data() {
     let app = TestApp::spawn().await;
     let today = originguard::origin::vietnam_date(Utc::now());
     let (past, future) = (today - Duration::days(10), today + Duration::days(300));
-    let gtin = with_check_digit("0893600000001");
+    let gtin = with_gs1_check_digit("0893600000001");
     let product = json!({"gtin": gtin, "name": "Cà phê", "manufacturer_tax_code": "0300588569",
         "country_of_origin": "VN", "lots": [
             {"lot": "FRESH", "expires_on": future.to_string()},
@@ -192,7 +168,7 @@ async fn product_and_lot_come_from_the_reference_data() {
     assert_eq!(loaded.json["accepted"], 1, "{}", loaded.text);
     let lot = |code: String| {
         let app = &app;
-        async move { check(app, &code).await }
+        async move { app.check(&code).await }
     };
     let fresh = lot(format!("(01){gtin}(10)FRESH")).await;
     assert_eq!(fresh["product"]["name"], "Cà phê");
@@ -243,7 +219,7 @@ async fn product_and_lot_come_from_the_reference_data() {
 #[tokio::test]
 async fn expiry_dates_in_codes_follow_day_zero_and_the_century_rule() {
     let app = TestApp::spawn().await;
-    let gtin = with_check_digit("0893600000002");
+    let gtin = with_gs1_check_digit("0893600000002");
     let recall = json!({"gtin": gtin, "lot": "R"}).to_string();
     let loaded = app
         .put_ndjson_as(Role::Steward, "/v1/reference/recalls", recall)
@@ -255,7 +231,7 @@ async fn expiry_dates_in_codes_follow_day_zero_and_the_century_rule() {
         let app = &app;
         let code = format!("(01){gtin}(10)R(17){yymmdd}");
         async move {
-            let answer = check(app, &code).await;
+            let answer = app.check(&code).await;
             assert_eq!(answer["valid"], true, "{code}: {answer}");
             (
                 answer["lot"]["expires_on"].as_str().unwrap().to_owned(),

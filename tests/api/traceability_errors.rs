@@ -3,6 +3,7 @@
 //! problem, nothing is ever a 500, and messages follow `Accept-Language`.
 
 use crate::common;
+use crate::common::fixtures::wrong_last_digit;
 
 use common::{Answer, TestApp};
 use originguard::auth::Role;
@@ -12,23 +13,6 @@ use serde_json::{json, Value};
 type Located = (String, Option<String>, Option<u64>);
 
 const CHECK: &str = "/v1/traceability/check";
-
-fn wrong_last_digit(code: &str) -> String {
-    let (body, last) = code.split_at(code.len() - 1);
-    format!("{body}{}", (last.parse::<u8>().unwrap() + 1) % 10)
-}
-
-async fn post(app: &TestApp, code: &str) -> Answer {
-    app.post_as(Role::Platform, CHECK, &json!({ "code": code }))
-        .send()
-        .await
-}
-
-async fn check(app: &TestApp, code: &str) -> Value {
-    let answer = post(app, code).await;
-    assert_eq!(answer.status, 200, "{code:?}: {}", answer.text);
-    answer.json
-}
 
 /// `(code, ai, position)` of each error.
 fn errors(answer: &Value) -> Vec<Located> {
@@ -106,7 +90,7 @@ async fn invalid_codes_are_200_results_with_code_ai_and_position() {
         ),
     ];
     for (code, expected) in cases {
-        let answer = check(&app, &code).await;
+        let answer = app.check(&code).await;
         assert_eq!(answer["valid"], false, "{code:?}: {answer}");
         let got = errors(&answer);
         // Digital Link positions are not pinned down by the contract: compare code and AI.
@@ -117,14 +101,14 @@ async fn invalid_codes_are_200_results_with_code_ai_and_position() {
         };
         assert_eq!(got, expected, "errors of {code:?}");
     }
-    let dates = check(&app, &format!("(01){gtin}(17)271332")).await;
+    let dates = app.check(&format!("(01){gtin}(17)271332")).await;
     let (code, ai, position) = errors(&dates).remove(0);
     assert_eq!((code.as_str(), ai.as_deref()), ("invalid_date", Some("17")));
     assert!(
         position.is_some_and(|p| (22..28).contains(&p)),
         "inside the date: {position:?}"
     );
-    let bad_gtin = check(&app, &format!("(01){}", wrong_last_digit(gtin))).await;
+    let bad_gtin = app.check(&format!("(01){}", wrong_last_digit(gtin))).await;
     assert!(
         bad_gtin["gtin"].is_null()
             && bad_gtin["product"].is_null()
@@ -135,10 +119,10 @@ async fn invalid_codes_are_200_results_with_code_ai_and_position() {
 #[tokio::test]
 async fn bad_input_is_a_result_or_a_422_never_a_500() {
     let app = TestApp::spawn().await;
-    let empty = check(&app, "").await;
+    let empty = app.check("").await;
     assert_eq!(empty["valid"], false);
     assert_eq!(errors(&empty)[0].0, "empty");
-    assert_eq!(errors(&check(&app, " \r\n").await)[0].0, "empty");
+    assert_eq!(errors(&app.check(" \r\n").await)[0].0, "empty");
     for code in [
         "\u{0}",
         "\u{1d}\u{1d}",
@@ -150,14 +134,14 @@ async fn bad_input_is_a_result_or_a_422_never_a_500() {
         "💥".repeat(600).as_str(),
         "1".repeat(4_096).as_str(),
     ] {
-        let answer = post(&app, code).await;
+        let answer = app.post_check(code).await;
         assert_eq!(answer.status, 200, "{code:?}: {}", answer.text);
         assert_eq!(answer.json["valid"], false, "{code:?}");
         assert!(!errors(&answer.json).is_empty(), "{code:?}");
     }
-    let long = check(&app, &"1".repeat(4_096)).await;
+    let long = app.check(&"1".repeat(4_096)).await;
     assert_eq!(errors(&long)[0].0, "bad_length");
-    let too_long = post(&app, &"1".repeat(5_000)).await;
+    let too_long = app.post_check(&"1".repeat(5_000)).await;
     let problem = too_long.assert_problem(422, "invalid_request");
     assert_eq!(problem["errors"][0]["field"], "code");
     assert_eq!(problem["errors"][0]["code"], "too_long");

@@ -24,28 +24,6 @@ fn gtin(n: u32) -> String {
     format!("{body}{}", check_digit(&body))
 }
 
-async fn load(app: &TestApp, kind: &str, body: impl Into<reqwest::Body>) -> Value {
-    let answer = app
-        .put_ndjson_as(Role::Steward, &format!("/v1/reference/{kind}"), body)
-        .send()
-        .await;
-    assert_eq!(answer.status, 200, "{}", answer.text);
-    answer.json
-}
-
-async fn check(app: &TestApp, code: &str) -> Value {
-    let answer = app
-        .post_as(
-            Role::Platform,
-            "/v1/traceability/check",
-            &json!({ "code": code }),
-        )
-        .send()
-        .await;
-    assert_eq!(answer.status, 200, "{}", answer.text);
-    answer.json
-}
-
 #[tokio::test]
 async fn a_mixed_load_accepts_good_lines_and_names_each_bad_one() {
     let app = TestApp::spawn().await;
@@ -60,7 +38,7 @@ async fn a_mixed_load_accepts_good_lines_and_names_each_bad_one() {
     body.extend_from_slice(b"{\"gtin\":\"\xff\xfe\"}\n");
     body.extend_from_slice(format!("{{\"gtin\":\"{}\",\"name\":\"{}\",\"manufacturer_tax_code\":\"0300588569\",\"country_of_origin\":\"VN\"}}\n", gtin(2), "x".repeat(70_000)).as_bytes());
     body.extend_from_slice(format!(r#"{{"gtin":"{}","name":"C","manufacturer_tax_code":"0300588560","country_of_origin":"vn"}}"#, gtin(3)).as_bytes());
-    let report = load(&app, "products", body).await;
+    let report = app.load("products", body).await;
     assert_eq!(report["accepted"], 1);
     assert_eq!(report["rejected_count"], 5);
     let rejected = report["rejected"].as_array().unwrap();
@@ -87,7 +65,7 @@ async fn a_mixed_load_accepts_good_lines_and_names_each_bad_one() {
         .map(|e| e["field"].as_str().unwrap())
         .collect();
     assert_eq!(fields, vec!["manufacturer_tax_code", "country_of_origin"]);
-    let stored = check(&app, &gtin(1)).await;
+    let stored = app.check(&gtin(1)).await;
     assert_eq!(stored["product"]["name"], "A");
     app.put_ndjson_as(Role::Steward, "/v1/reference/widgets", "{}")
         .send()
@@ -101,12 +79,12 @@ async fn a_large_streamed_load_is_stored_whole_and_rejections_are_capped() {
     let lines: Vec<Result<String, std::io::Error>> = (0..30_000u32)
         .map(|n| Ok(format!("{{\"gtin\":\"{}\",\"name\":\"P{n}\",\"manufacturer_tax_code\":\"0300588569\",\"country_of_origin\":\"VN\"}}\n", gtin(n))))
         .collect();
-    let report = load(
-        &app,
-        "products",
-        reqwest::Body::wrap_stream(futures::stream::iter(lines)),
-    )
-    .await;
+    let report = app
+        .load(
+            "products",
+            reqwest::Body::wrap_stream(futures::stream::iter(lines)),
+        )
+        .await;
     assert_eq!(report["accepted"], 30_000);
     let last: Option<String> = redis::cmd("GET")
         .arg(format!("og:ref:product:0{}", gtin(29_999)))
@@ -114,7 +92,7 @@ async fn a_large_streamed_load_is_stored_whole_and_rejections_are_capped() {
         .unwrap();
     assert!(last.unwrap().contains("P29999"));
     let bad = "{\"gtin\":\"1\"}\n".repeat(1_500);
-    let report = load(&app, "products", bad).await;
+    let report = app.load("products", bad).await;
     assert_eq!(report["rejected_count"], 1_500);
     assert_eq!(report["rejected"].as_array().unwrap().len(), 1_000);
     assert_eq!(report["rejected_truncated"], true);
@@ -123,14 +101,15 @@ async fn a_large_streamed_load_is_stored_whole_and_rejections_are_capped() {
 #[tokio::test]
 async fn every_code_form_reads_the_same_gtin_and_finds_the_product_and_lot() {
     let app = TestApp::spawn().await;
-    load(&app, "products", PRODUCTS).await;
-    load(&app, "recalls", r#"{"gtin":"4006381333931","lot":"R1"}"#).await;
+    app.load("products", PRODUCTS).await;
+    app.load("recalls", r#"{"gtin":"4006381333931","lot":"R1"}"#)
+        .await;
     for code in [
         "(01)08935049500018(10)LOT8",
         "]d20108935049500018\u{1d}10LOT8",
         "https://example.com/01/8935049500018/10/LOT8",
     ] {
-        let result = check(&app, code).await;
+        let result = app.check(code).await;
         assert_eq!(result["valid"], true, "{code}: {result}");
         assert_eq!(result["gtin"], "08935049500018");
         assert_eq!(result["gs1_prefix"]["issuer"], "GS1 Vietnam");
@@ -142,39 +121,39 @@ async fn every_code_form_reads_the_same_gtin_and_finds_the_product_and_lot() {
         assert_eq!(result["lot"]["expires_on"], "2026-06-30");
     }
     assert_eq!(
-        check(&app, "(01)08935049500018(10)LOT7").await["lot"]["recalled"],
+        app.check("(01)08935049500018(10)LOT7").await["lot"]["recalled"],
         false
     );
-    assert_eq!(check(&app, "4006381333931").await["format"], "gtin");
-    let listed = check(&app, "(01)04006381333931(10)R1").await;
+    assert_eq!(app.check("4006381333931").await["format"], "gtin");
+    let listed = app.check("(01)04006381333931(10)R1").await;
     assert_eq!(
         listed["lot"]["recalled"], true,
         "a recall loaded on its own"
     );
-    assert!(check(&app, "(01)04006381333931(10)UNKNOWN").await["lot"].is_null());
-    let gtin8 = check(&app, "96385074").await;
+    assert!(app.check("(01)04006381333931(10)UNKNOWN").await["lot"].is_null());
+    let gtin8 = app.check("96385074").await;
     assert_eq!(gtin8["gtin"], "00000096385074");
 }
 
 #[tokio::test]
 async fn invalid_codes_are_results_with_located_errors_never_500() {
     let app = TestApp::spawn().await;
-    let wrong = check(&app, "(01)08935049500019").await;
+    let wrong = app.check("(01)08935049500019").await;
     assert_eq!(wrong["valid"], false);
     assert_eq!(wrong["errors"][0]["code"], "check_digit");
     assert_eq!(wrong["errors"][0]["ai"], "01");
     assert!(wrong["errors"][0]["position"].is_u64());
     assert!(wrong["product"].is_null());
     assert_eq!(
-        check(&app, "(01)08935049500018(17)271332").await["errors"][0]["code"],
+        app.check("(01)08935049500018(17)271332").await["errors"][0]["code"],
         "invalid_date"
     );
     assert_eq!(
-        check(&app, "(01)08935049500018(89)X").await["errors"][0]["code"],
+        app.check("(01)08935049500018(89)X").await["errors"][0]["code"],
         "unknown_ai"
     );
-    assert_eq!(check(&app, "").await["errors"][0]["code"], "empty");
-    let control = check(&app, "(01)0893504950\u{7}0018").await;
+    assert_eq!(app.check("").await["errors"][0]["code"], "empty");
+    let control = app.check("(01)0893504950\u{7}0018").await;
     assert_eq!(control["valid"], false);
     let vi = app
         .post_as(
@@ -216,7 +195,7 @@ async fn invalid_codes_are_results_with_located_errors_never_500() {
 #[tokio::test]
 async fn tax_codes_are_checked_canonicalised_and_looked_up() {
     let app = TestApp::spawn().await;
-    load(&app, "taxpayers", TAXPAYERS).await;
+    app.load("taxpayers", TAXPAYERS).await;
     let get = |code: &str| {
         app.get_as(Role::Authority, &format!("/v1/tax-codes/{code}"))
             .send()
@@ -251,7 +230,7 @@ async fn tax_codes_are_checked_canonicalised_and_looked_up() {
 #[tokio::test]
 async fn invoices_are_format_checked_and_compared_with_the_record() {
     let app = TestApp::spawn().await;
-    load(&app, "invoices", INVOICES).await;
+    app.load("invoices", INVOICES).await;
     let check_invoice = |body: Value| {
         app.post_as(Role::Platform, "/v1/invoices/check", &body)
             .send()
@@ -351,7 +330,7 @@ async fn taxpayer_and_invoice_loads_reject_bad_lines_field_by_field() {
         r#"{"tax_code":"0300588569","name":"D","status":"closed","extra":1}"#,
         "\n",
     );
-    let report = load(&app, "taxpayers", taxpayers).await;
+    let report = app.load("taxpayers", taxpayers).await;
     assert_eq!(report["accepted"], 1);
     let rejected = report["rejected"].as_array().unwrap();
     assert_eq!(rejected[0]["errors"][0]["code"], "bad_branch");
@@ -367,7 +346,7 @@ async fn taxpayer_and_invoice_loads_reject_bad_lines_field_by_field() {
         r#"{"seller_tax_code":"0300588569","template":"1","symbol":"K26TAB","number":"8","issued_on":"2026-04-15","status":"issued","items":[{"gtin":"8935049500019","quantity":-1}]}"#,
         "\n",
     );
-    let report = load(&app, "invoices", invoices).await;
+    let report = app.load("invoices", invoices).await;
     assert_eq!(report["accepted"], 1);
     let rejected = report["rejected"].as_array().unwrap();
     assert_eq!(rejected[0]["errors"][0]["field"], "issued_on");

@@ -8,6 +8,7 @@ use chrono::{Datelike, Duration, NaiveDate, Utc};
 use originguard::auth::Role;
 use serde_json::{json, Value};
 
+pub use crate::common::fixtures::{tax_code_from, with_gs1_check_digit, wrong_last_digit};
 use crate::common::TestApp;
 
 /// The registered manufacturer of the products.
@@ -18,38 +19,6 @@ pub const SELLER_B: &str = "0100109106";
 /// Taxpayers on record that are suspended and closed.
 pub const SUSPENDED: &str = "0310012340";
 pub const CLOSED: &str = "0105682342";
-
-/// GS1 mod-10 check digit (RULES.md), written independently of the service.
-pub fn with_gs1_check_digit(body: &str) -> String {
-    let sum: u32 = body
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 3 } else { 1 })
-        .sum();
-    format!("{body}{}", (10 - sum % 10) % 10)
-}
-
-/// The first valid 10-digit tax code (RULES.md mod-11 rule) whose body starts at `body`.
-pub fn tax_code_from(body: u32) -> String {
-    const WEIGHTS: [u32; 9] = [31, 29, 23, 19, 17, 13, 7, 5, 3];
-    (body..)
-        .find_map(|b| {
-            let digits = format!("{b:09}");
-            let sum: u32 = digits
-                .bytes()
-                .zip(WEIGHTS)
-                .map(|(d, w)| u32::from(d - b'0') * w)
-                .sum();
-            (!sum.is_multiple_of(11)).then(|| format!("{digits}{}", 10 - sum % 11))
-        })
-        .unwrap()
-}
-
-pub fn wrong_last_digit(code: &str) -> String {
-    let (body, last) = code.split_at(code.len() - 1);
-    format!("{body}{}", (last.parse::<u8>().unwrap() + 1) % 10)
-}
 
 pub struct World {
     pub app: TestApp,

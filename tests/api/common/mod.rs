@@ -11,6 +11,7 @@ pub mod claims_world;
 pub mod dns_server;
 pub mod fixtures;
 pub mod gs1_support;
+pub mod invoices;
 pub mod platforms;
 pub mod takedowns;
 pub mod tls_server;
@@ -216,6 +217,34 @@ impl TestApp {
     /// the takedown workers run in-process as `serve` runs them.
     pub fn builder() -> TestAppBuilder {
         TestAppBuilder::default()
+    }
+
+    /// `PUT /v1/reference/{kind}` as the steward; asserts 200; returns the load report.
+    pub async fn load(&self, kind: &str, body: impl Into<reqwest::Body>) -> Value {
+        let answer = self
+            .put_ndjson_as(Role::Steward, &format!("/v1/reference/{kind}"), body)
+            .send()
+            .await;
+        assert_eq!(answer.status, 200, "load of {kind}: {}", answer.text);
+        answer.json
+    }
+
+    /// `POST /v1/traceability/check` of `code` as a platform.
+    pub async fn post_check(&self, code: &str) -> Answer {
+        self.post_as(
+            Role::Platform,
+            "/v1/traceability/check",
+            &serde_json::json!({ "code": code }),
+        )
+        .send()
+        .await
+    }
+
+    /// The traceability check of `code`; asserts 200.
+    pub async fn check(&self, code: &str) -> Value {
+        let answer = self.post_check(code).await;
+        assert_eq!(answer.status, 200, "{code:?}: {}", answer.text);
+        answer.json
     }
 
     /// The app's base URL.

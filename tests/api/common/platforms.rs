@@ -88,19 +88,9 @@ pub fn ndjson(lines: &[Value]) -> String {
     lines.iter().map(|l| format!("{l}\n")).collect()
 }
 
-/// `PUT /v1/reference/{kind}` as the steward; asserts 200; returns the load report.
-pub async fn load(app: &TestApp, kind: &str, body: String) -> Value {
-    let answer = app
-        .put_ndjson_as(Role::Steward, &format!("/v1/reference/{kind}"), body)
-        .send()
-        .await;
-    assert_eq!(answer.status, 200, "load of {kind}: {}", answer.text);
-    answer.json
-}
-
 /// Loads `lines` as `kind` and asserts every line was accepted.
 pub async fn load_all(app: &TestApp, kind: &str, lines: &[Value]) {
-    let report = load(app, kind, ndjson(lines)).await;
+    let report = app.load(kind, ndjson(lines)).await;
     assert_eq!(report["accepted"], lines.len(), "{report}");
     assert_eq!(report["rejected_count"], 0, "{report}");
 }
