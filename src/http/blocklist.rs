@@ -49,41 +49,37 @@ pub struct BlocklistQuery {
     pub since: Option<String>,
     /// `json` (default), `text` or `rpz`; without it, taken from `Accept` (`text/plain`,
     /// `text/dns`).
-    #[param(value_type = Option<Format>, inline)]
-    pub format: Option<String>,
+    #[param(inline)]
+    pub format: Option<Format>,
 }
 
 /// The form of a blocklist answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ToSchema)]
-#[schema(rename_all = "lowercase")]
-enum Format {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// The JSON answer: a delta or the full list, with the checksum.
     Json,
+    /// One value a line after a `# version N` line.
     Text,
+    /// A complete RPZ zone file.
     Rpz,
 }
 
-fn format_of(query: Option<&str>, headers: &HeaderMap) -> Result<Format, ApiError> {
+fn format_of(query: Option<Format>, headers: &HeaderMap) -> Format {
     match query {
-        Some("json") => Ok(Format::Json),
-        Some("text") => Ok(Format::Text),
-        Some("rpz") => Ok(Format::Rpz),
-        Some(_) => Err(ApiError::invalid_value(
-            "format",
-            "format is json, text or rpz.",
-            "format là json, text hoặc rpz.",
-        )),
+        Some(format) => format,
         None => {
             let accept = headers
                 .get(header::ACCEPT)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
-            Ok(if accept.contains("text/dns") {
+            if accept.contains("text/dns") {
                 Format::Rpz
             } else if accept.contains("text/plain") {
                 Format::Text
             } else {
                 Format::Json
-            })
+            }
         }
     }
 }
@@ -122,7 +118,7 @@ pub async fn blocklist(
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<BlocklistQuery>,
 ) -> Result<Response, ApiError> {
-    let format = format_of(query.format.as_deref(), &headers)?;
+    let format = format_of(query.format, &headers);
     let since = match query.since.as_deref() {
         None => None,
         Some(text) => Some(text.parse::<u64>().map_err(|_| {

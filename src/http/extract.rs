@@ -198,7 +198,9 @@ pub fn shape_problem(message: &str, whole: &str) -> super::problem::FieldProblem
     }
 }
 
-/// A query string; one that does not fit is a 422 problem naming `query`.
+/// A query string; one that does not fit is a 422 problem naming the parameter (or `query`
+/// when serde names none). Parameters may be typed (enums, numbers): a wrong value is told by
+/// its name.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ApiQuery<T>(pub T);
 
@@ -209,18 +211,13 @@ where
 {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
-            Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
-            Err(rejection) => {
-                let text = rejection.body_text();
-                Err(ApiError::invalid(vec![shape_problem(
-                    text.strip_prefix("Failed to deserialize query string: ")
-                        .unwrap_or(&text),
-                    "query",
-                )]))
-            }
-        }
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or_default();
+        let parameters =
+            serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(parameters)
+            .map(ApiQuery)
+            .map_err(|error| ApiError::invalid(vec![shape_problem(&error.to_string(), "query")]))
     }
 }
 

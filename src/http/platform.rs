@@ -127,7 +127,7 @@ async fn with_history(
 pub struct NoticesQuery {
     /// Only notices in this state.
     #[param(value_type = Option<NoticeState>, inline)]
-    pub state: Option<String>,
+    pub state: Option<TdState>,
     /// The platform (admin only, and required for admin; a platform key always sees its own).
     #[param(example = "shopee")]
     pub platform: Option<String>,
@@ -171,20 +171,19 @@ pub async fn notices(
     ApiQuery(query): ApiQuery<NoticesQuery>,
 ) -> Result<Json<NoticePage>, ApiError> {
     let platform = platform_of(&caller, query.platform.as_deref())?;
-    let wanted = match query.state.as_deref() {
-        None => None,
-        Some(text) => Some(
-            TdState::parse(text)
-                .filter(|s| s.is_platform_notice())
-                .ok_or_else(|| {
+    let wanted =
+        match query.state {
+            None => None,
+            Some(state) => Some(Some(state).filter(|s| s.is_platform_notice()).ok_or_else(
+                || {
                     ApiError::invalid_value(
                         "state",
                         "One of pending_platform, removed, account_locked, declined, withdrawn.",
                         "Một trong pending_platform, removed, account_locked, declined, withdrawn.",
                     )
-                })?,
-        ),
-    };
+                },
+            )?),
+        };
     let (takedowns, next_cursor) = store::list(
         state.store(),
         &keys::platform_notices(platform),

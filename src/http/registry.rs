@@ -35,7 +35,7 @@ pub struct RegistryQuery {
     /// `pending_review` (default), `suspended`, `revoked`, `rejected`, `reinstated`, or
     /// `withdrawn` (withdrawn suspensions waiting for reinstatement).
     #[param(value_type = Option<RegistryState>, inline)]
-    pub state: Option<String>,
+    pub state: Option<TdState>,
 }
 
 /// A page of the registry queue.
@@ -60,17 +60,15 @@ pub async fn requests(
     paging: IdPaging,
     ApiQuery(query): ApiQuery<RegistryQuery>,
 ) -> Result<Json<RegistryPage>, ApiError> {
-    let wanted = match query.state.as_deref() {
+    let wanted = match query.state {
         None => TdState::PendingReview,
-        Some(text) => TdState::parse(text)
-            .filter(|s| s.is_registry())
-            .ok_or_else(|| {
-                ApiError::invalid_value(
+        Some(state) => Some(state).filter(|s| s.is_registry()).ok_or_else(|| {
+            ApiError::invalid_value(
                 "state",
                 "One of pending_review, suspended, revoked, rejected, reinstated, withdrawn.",
                 "Một trong pending_review, suspended, revoked, rejected, reinstated, withdrawn.",
             )
-            })?,
+        })?,
     };
     let (requests, next_cursor) = store::list(
         state.store(),

@@ -282,11 +282,11 @@ fn line_errors(problem: ApiError, lang: Lang) -> Vec<BatchError> {
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only requests in this state.
-    #[param(value_type = Option<TdState>, inline)]
-    pub state: Option<String>,
+    #[param(inline)]
+    pub state: Option<TdState>,
     /// Only requests routed to this channel.
-    #[param(value_type = Option<Channel>, inline)]
-    pub channel: Option<String>,
+    #[param(inline)]
+    pub channel: Option<Channel>,
     /// Only requests for this target (as given, or its canonical form).
     #[param(example = "giay-gia.vn")]
     pub target: Option<String>,
@@ -314,26 +314,7 @@ pub async fn list(
     paging: IdPaging,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<TakedownPage>, ApiError> {
-    let wanted_state = match query.state.as_deref() {
-        None => None,
-        Some(s) => Some(TdState::parse(s).ok_or_else(|| {
-            ApiError::invalid_value(
-                "state",
-                "Not a takedown state.",
-                "Không phải trạng thái hợp lệ.",
-            )
-        })?),
-    };
-    let wanted_channel = match query.channel.as_deref() {
-        None => None,
-        Some(c) => Some(Channel::parse(c).ok_or_else(|| {
-            ApiError::invalid_value(
-                "channel",
-                "channel is registry, operators or platform.",
-                "channel là registry, operators hoặc platform.",
-            )
-        })?),
-    };
+    let (wanted_state, wanted_channel) = (query.state, query.channel);
     let wanted_target = query.target.as_deref().map(|t| {
         let mut ignored = Vec::new();
         crate::takedown::request::parse_target(t, &mut ignored)

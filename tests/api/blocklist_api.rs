@@ -209,10 +209,12 @@ async fn adds_and_removes_give_full_lists_deltas_and_checksums() {
         .send()
         .await
         .assert_problem(422, "invalid_request");
-    app.get_as(Role::Operator, "/v1/blocklist?format=xml")
+    let answer = app
+        .get_as(Role::Operator, "/v1/blocklist?format=xml")
         .send()
-        .await
-        .assert_problem(422, "invalid_request");
+        .await;
+    let problem = answer.assert_problem(422, "invalid_request");
+    assert_eq!(problem["errors"][0]["field"], "format");
     app.get_as(Role::Platform, "/v1/blocklist")
         .send()
         .await

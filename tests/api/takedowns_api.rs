@@ -525,10 +525,20 @@ async fn the_listing_filters_and_pages_newest_first() {
         blocked.text
     );
     assert_eq!(blocked.json["takedowns"].as_array().map(Vec::len), Some(1));
-    app.get_as(Role::Authority, "/v1/takedowns?state=bogus")
-        .send()
-        .await
-        .assert_problem(422, "invalid_request");
+    // Typed parameters: a wrong value is told by the parameter's name.
+    for (query, field) in [
+        ("state=bogus", "state"),
+        ("channel=pigeon", "channel"),
+        ("limit=ten", "limit"),
+    ] {
+        let answer = app
+            .get_as(Role::Authority, &format!("/v1/takedowns?{query}"))
+            .send()
+            .await;
+        let problem = answer.assert_problem(422, "invalid_request");
+        assert_eq!(problem["errors"][0]["field"], field, "{query}");
+        assert_eq!(problem["errors"][0]["code"], "invalid_value", "{query}");
+    }
     app.get_as(Role::Authority, "/v1/takedowns?cursor=xyz")
         .send()
         .await
