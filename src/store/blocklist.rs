@@ -77,8 +77,9 @@ pub async fn holders(store: &Store, value: &str) -> StoreResult<(String, Option<
     ))
 }
 
-/// Appends the change-log record of version `version` (a counter placeholder).
-fn log(
+/// Counts `entry` in (`added`) or out of its type's total and appends the change-log record
+/// of version `version` (a counter placeholder).
+fn count_and_log(
     change: &mut Change,
     version: &str,
     added: bool,
@@ -86,6 +87,12 @@ fn log(
     retention: u64,
     now: DateTime<Utc>,
 ) {
+    let delta = if added { "1" } else { "-1" };
+    change.op(
+        Cmd::Hincrby,
+        &keys::blocklist_types(),
+        [type_name(entry.kind), delta],
+    );
     let entry_json = change.json("blocklist entry", entry);
     let args = [
         "MAXLEN".to_owned(),
@@ -105,24 +112,6 @@ fn log(
 /// The takedown ids in a holders field (`td_a,td_b`).
 fn holder_ids(holders: &str) -> Vec<&str> {
     holders.split(',').filter(|s| !s.is_empty()).collect()
-}
-
-/// Counts `entry` in (`added`) or out of its type's total and logs the change as `version`.
-fn count_and_log(
-    change: &mut Change,
-    version: &str,
-    added: bool,
-    entry: &Entry,
-    retention: u64,
-    now: DateTime<Utc>,
-) {
-    let delta = if added { "1" } else { "-1" };
-    change.op(
-        Cmd::Hincrby,
-        &keys::blocklist_types(),
-        [type_name(entry.kind), delta],
-    );
-    log(change, version, added, entry, retention, now);
 }
 
 /// Adds to `change` what puts `entry` on the list for its takedown, given the holders read
