@@ -27,7 +27,7 @@ use crate::app::AppState;
 use crate::auth::{Caller, Role};
 use crate::store::blocklist as store;
 use crate::store::Store;
-use crate::takedown::blocklist::{delta, rpz_header, rpz_records, Checksum, Entry};
+use crate::takedown::blocklist::{delta, rpz_records, Checksum, Entry};
 
 /// The blocklist routes.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -203,7 +203,7 @@ pub async fn blocklist(
             "text/plain; charset=utf-8",
             format!("# version {version}\n"),
         ),
-        Format::Rpz => ("text/dns", rpz_header(version)),
+        Format::Rpz => ("text/dns", state.settings().rpz_zone.header_text(version)),
     };
     let body = full_stream(store_ref.clone(), snapshot, format, head);
     Ok((

@@ -9,6 +9,7 @@
 pub mod blocklist;
 pub mod platform;
 pub mod request;
+pub mod rpz;
 pub mod schema;
 pub mod state;
 pub mod workflow;
