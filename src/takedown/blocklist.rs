@@ -109,8 +109,8 @@ pub fn delta(changes: &[Change]) -> Delta {
     out
 }
 
-/// The zone's origin.
-pub const RPZ_ORIGIN: &str = "rpz.originguard.";
+/// The zone's default origin (`--rpz-zone` sets another).
+pub const RPZ_ORIGIN: &str = super::rpz::DEFAULT_ZONE;
 
 /// The head of the default RPZ zone at `version` (SOA serial = version, modulo 2^32), with
 /// its canary: see [`super::rpz::RpzZone::header_text`].
