@@ -5,7 +5,7 @@
 //! asked once per batch and shared. The endpoint benchmark, against NSD, is
 //! `benches/resolve.sh`.
 
-#[path = "../tests/common/dns_server.rs"]
+#[path = "../tests/api/common/dns_server.rs"]
 mod dns_server;
 
 use std::sync::Arc;

@@ -1,28 +1,14 @@
-//! The application: shared state, the router with its middleware, the OpenAPI document, and
-//! serving with graceful shutdown. `main` and the integration tests both build the app here.
+//! The application's state: what every request shares (the store, the keys, the network
+//! context, settings fixed at start). The HTTP layer's router is built over it.
 
-use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
-use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, Request};
-use axum::Router;
 use metrics_exporter_prometheus::PrometheusHandle;
-use tokio::net::TcpListener;
-use tower::ServiceBuilder;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::OpenApi;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::KeyStore;
 use crate::config::DEFAULT_BODY_LIMIT;
-use crate::http;
 use crate::network::resolve::NetworkContext;
+use crate::service::blocklist::DeltaCache;
 use crate::store::Store;
 use crate::takedown::rpz::RpzZone;
 use crate::takedown::TakedownSettings;
@@ -58,24 +44,25 @@ struct Inner {
     network: NetworkContext,
     metrics: PrometheusHandle,
     settings: Settings,
-    deltas: http::blocklist::DeltaCache,
+    deltas: DeltaCache,
 }
 
 impl AppState {
-    /// Assembles the state.
+    /// Assembles the state; `metrics` is the process's Prometheus handle.
     pub fn new(
         store: Store,
         keys: KeyStore,
         network: NetworkContext,
         settings: Settings,
+        metrics: PrometheusHandle,
     ) -> AppState {
         AppState(Arc::new(Inner {
             store,
             keys,
             network,
-            metrics: http::metrics::handle(),
+            metrics,
             settings,
-            deltas: http::blocklist::DeltaCache::default(),
+            deltas: DeltaCache::default(),
         }))
     }
 
@@ -105,166 +92,7 @@ impl AppState {
     }
 
     /// Rendered blocklist deltas, by (since, version).
-    pub fn deltas(&self) -> &http::blocklist::DeltaCache {
+    pub fn deltas(&self) -> &DeltaCache {
         &self.0.deltas
-    }
-}
-
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "originguard",
-        description = "Origin checks, shop infrastructure resolution, takedowns and operator blocklists for Vietnamese e-commerce enforcement. Errors are RFC 9457 problem+json; `Accept-Language: vi` gives Vietnamese texts.",
-        license(name = "Apache-2.0", identifier = "Apache-2.0")
-    ),
-    modifiers(&BearerAuth),
-    components(schemas(http::problem::Problem)),
-    tags(
-        (name = "operations", description = "Liveness, readiness, metrics (no auth)"),
-        (name = "verification", description = "Traceability codes, tax codes, e-invoices, origin claims (platform, authority, admin)"),
-        (name = "reference", description = "Reference data loads (steward, admin)"),
-        (name = "audit", description = "The hash-chained audit log (admin; authority for its own agency)"),
-        (name = "resolution", description = "Infrastructure behind shops: DNS, addresses, TLS (platform, authority, registry, admin)"),
-        (name = "takedowns", description = "Takedown requests (authority, admin; an authority sees its agency's)"),
-        (name = "blocklist", description = "The operators' blocklist: deltas, full lists, RPZ, acknowledgements, compliance (operator; read also authority, admin)"),
-        (name = "registry", description = "The registry's (VNNIC's) queue and decisions (registry, admin)"),
-        (name = "platform", description = "The platforms' channel: notices to the platform a listing is on, outcomes, repeat offenders, compliance (platform key bound to its platform, admin; compliance: authority, admin)"),
-    )
-)]
-struct ApiDoc;
-
-struct BearerAuth;
-
-impl utoipa::Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("An API key from the keys file"))
-                    .build(),
-            ),
-        );
-    }
-}
-
-/// Every documented route, with its OpenAPI description.
-fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(http::ops::routes())
-        .merge(http::traceability::routes())
-        .merge(http::tax::routes())
-        .merge(http::claims::routes())
-        .merge(http::resolve::routes())
-        .merge(http::audit::routes())
-        .merge(http::reference::routes())
-        .merge(http::takedowns::routes())
-        .merge(http::registry::routes())
-        .merge(http::queue::routes())
-        .merge(http::blocklist::routes())
-        .merge(http::platform::routes())
-}
-
-/// The routes and the OpenAPI document generated from the code, with what middleware adds.
-fn documented_api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let (routes, mut doc) = api().split_for_parts();
-    http::doc::add_store_unavailable(&mut doc);
-    (routes, doc)
-}
-
-/// The OpenAPI document generated from the code.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    documented_api().1
-}
-
-/// The OpenAPI document as the pretty JSON committed at `openapi/openapi.json`.
-pub fn openapi_json() -> String {
-    let mut text = openapi()
-        .to_pretty_json()
-        .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
-    text.push('\n');
-    text
-}
-
-/// The complete router: API routes, `/openapi.json`, `/docs`, the fallback and middleware.
-pub fn router(state: AppState) -> Router {
-    let body_limit = state.settings().body_limit;
-    let (api_router, doc) = documented_api();
-    let routes = api_router
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            http::unavailable_while_down,
-        ))
-        .merge(SwaggerUi::new("/docs").url("/openapi.json", doc))
-        .fallback(http::not_found)
-        .with_state(state);
-    with_middleware(routes, body_limit)
-}
-
-/// Wraps `routes` in the service's middleware: request ids (a client's own only when it is
-/// short and plain), tracing, problem+json rendering,
-/// metrics, panic catching and the body limit (outermost first).
-pub fn with_middleware(routes: Router, body_limit: usize) -> Router {
-    let request_id = HeaderName::from_static(http::REQUEST_ID);
-    let middleware = ServiceBuilder::new()
-        .layer(axum::middleware::from_fn(http::untrusted_request_id))
-        .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
-        .layer(PropagateRequestIdLayer::new(request_id))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(|request: &Request<_>| {
-                    let id = request
-                        .headers()
-                        .get(http::REQUEST_ID)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("-");
-                    tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id, caller = tracing::field::Empty)
-                })
-                .on_response(
-                    |response: &axum::http::Response<_>, latency: Duration, _span: &tracing::Span| {
-                        tracing::info!(
-                            status = response.status().as_u16(),
-                            latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
-                            "finished processing request"
-                        );
-                    },
-                ),
-        )
-        .layer(axum::middleware::from_fn(http::problem::render_problems))
-        .layer(axum::middleware::from_fn(http::metrics::track))
-        .layer(CatchPanicLayer::custom(http::panic_to_problem))
-        .layer(DefaultBodyLimit::max(body_limit));
-    routes.layer(middleware)
-}
-
-/// Serves `router` on `listener` until `shutdown` resolves, then lets in-flight requests
-/// finish for at most `grace`.
-pub async fn serve(
-    listener: TcpListener,
-    router: Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-    grace: Duration,
-) -> std::io::Result<()> {
-    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-    let signal = async move {
-        shutdown.await;
-        tracing::info!("shutting down: finishing in-flight requests");
-        let _ = stopping_tx.send(());
-    };
-    let server = std::future::IntoFuture::into_future(
-        axum::serve(listener, router).with_graceful_shutdown(signal),
-    );
-    tokio::pin!(server);
-    tokio::select! {
-        result = &mut server => result,
-        () = async {
-            let _ = stopping_rx.await;
-            tokio::time::sleep(grace).await;
-        } => {
-            tracing::warn!(?grace, "in-flight requests did not finish within the grace period");
-            Ok(())
-        }
     }
 }

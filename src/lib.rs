@@ -16,6 +16,8 @@ pub mod origin;
 pub mod reference;
 pub mod rpz_dns;
 pub mod run;
+pub mod service;
 pub mod store;
 pub mod takedown;
+pub mod verify;
 pub mod worker;

@@ -7,21 +7,22 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::{self, AppState, Settings};
+use crate::app::{AppState, Settings};
 use crate::auth::{new_key_stanza, Caller, DevKeys, KeyStore, Role};
 use crate::config::{
     Cli, Command, ImportArgs, ImportKind, KeysCommand, LogFormat, NetworkArgs, NewKeyArgs, RpzArgs,
     ServeArgs, StoreArgs, TakedownArgs, WorkerArgs,
 };
+use crate::http::router;
 use crate::i18n::Lang;
 use crate::ndjson::LineReader;
 use crate::network::allocations::AllocationTable;
 use crate::network::dns::{parse_nameservers, Resolver, ResolverSettings};
 use crate::network::guard::AddressGuard;
 use crate::network::resolve::{Limits, NetworkContext};
-use crate::reference::import::{audit_load, import, ImportReport};
 use crate::reference::ReferenceKind;
 use crate::rpz_dns::{RpzDnsConfig, TsigKeys};
+use crate::service::import::{audit_load, import, ImportReport};
 use crate::store::{ManagedRedis, ManagedRedisError, Store};
 use crate::takedown::platform::{LockThresholds, PlatformSettings};
 use crate::takedown::rpz::RpzZone;
@@ -36,7 +37,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Worker(args) => worker(args).await,
         Command::Import(args) => import_file(args).await,
         Command::Openapi => {
-            print!("{}", app::openapi_json());
+            print!("{}", router::openapi_json());
             Ok(())
         }
         Command::Keys(KeysCommand::New(args)) => new_key(args),
@@ -207,7 +208,7 @@ async fn serve(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
     let shutdown = shutdown_signal();
     let (store, mut managed) = open_store(&args.store, false).await?;
     if managed.is_some() && !args.no_sample_data {
-        crate::reference::samples::load_once(&store).await?;
+        crate::service::samples::load_once(&store).await?;
     }
     let keys = open_keys(args.keys_file.as_deref(), &args.store.data_dir, log_format)?;
     let watcher = tokio::spawn(keys.clone().watch());
@@ -233,6 +234,7 @@ async fn serve(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
             takedowns: takedown_settings(&args.takedowns)?,
             rpz_zone,
         },
+        crate::http::metrics::handle(),
     );
     let workers = if args.no_workers {
         None
@@ -250,9 +252,9 @@ async fn serve(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     tracing::info!(address = %listener.local_addr()?, "originguard listening");
     let token = shutdown.clone();
-    let result = app::serve(
+    let result = router::serve(
         listener,
-        app::router(state),
+        router::router(state),
         async move { token.cancelled().await },
         args.shutdown_grace(),
     )

@@ -22,12 +22,14 @@ use utoipa_axum::routes;
 
 use super::doc::JsonBodyProblems;
 use super::extract::{allow, ApiJson, ApiQuery};
-use super::problem::{ApiError, FieldProblem, Problem, Text};
+use super::problem::{ApiError, Problem};
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
+use crate::service::blocklist as service;
 use crate::store::blocklist as store;
 use crate::store::Store;
-use crate::takedown::blocklist::{delta, rpz_records, Checksum, Entry};
+use crate::takedown::blocklist::{rpz_records, BlocklistAnswer, Checksum};
+use crate::takedown::compliance::ComplianceAnswer;
 
 /// The blocklist routes.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -49,69 +51,39 @@ pub struct BlocklistQuery {
     pub since: Option<String>,
     /// `json` (default), `text` or `rpz`; without it, taken from `Accept` (`text/plain`,
     /// `text/dns`).
-    #[param(value_type = Option<Format>, inline)]
-    pub format: Option<String>,
-}
-
-/// The JSON answer.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BlocklistAnswer {
-    /// The version this answer describes.
-    pub version: u64,
-    /// The `since` asked for (null for a full answer without `since`).
-    pub since: Option<u64>,
-    /// Whether this is the whole list.
-    pub full: bool,
-    /// Entries added (for a full answer: every active entry).
-    pub additions: Vec<Entry>,
-    /// Entries removed.
-    pub removals: Vec<Entry>,
-    /// SHA-256 (hex) of the canonical full list at `version`: every value sorted byte-wise,
-    /// each followed by `\n`.
-    pub checksum: String,
+    #[param(inline)]
+    pub format: Option<Format>,
 }
 
 /// The form of a blocklist answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ToSchema)]
-#[schema(rename_all = "lowercase")]
-enum Format {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// The JSON answer: a delta or the full list, with the checksum.
     Json,
+    /// One value a line after a `# version N` line.
     Text,
+    /// A complete RPZ zone file.
     Rpz,
 }
 
-fn format_of(query: Option<&str>, headers: &HeaderMap) -> Result<Format, ApiError> {
+fn format_of(query: Option<Format>, headers: &HeaderMap) -> Format {
     match query {
-        Some("json") => Ok(Format::Json),
-        Some("text") => Ok(Format::Text),
-        Some("rpz") => Ok(Format::Rpz),
-        Some(_) => Err(bad(
-            "format",
-            "format is json, text or rpz.",
-            "format là json, text hoặc rpz.",
-        )),
+        Some(format) => format,
         None => {
             let accept = headers
                 .get(header::ACCEPT)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
-            Ok(if accept.contains("text/dns") {
+            if accept.contains("text/dns") {
                 Format::Rpz
             } else if accept.contains("text/plain") {
                 Format::Text
             } else {
                 Format::Json
-            })
+            }
         }
     }
-}
-
-fn bad(field: &str, en: &str, vi: &str) -> ApiError {
-    ApiError::invalid(vec![FieldProblem {
-        field: field.into(),
-        code: "invalid_value".into(),
-        message: Text::new(en.to_owned(), vi.to_owned()),
-    }])
 }
 
 fn etag(version: u64) -> HeaderValue {
@@ -173,8 +145,6 @@ fn delta_text(answer: &BlocklistAnswer, since: u64) -> String {
         (status = 304, description = "`If-None-Match` names the current version",
             headers(("ETag" = String, description = "The version, quoted"),
                 ("Vary" = String, description = "`accept`"))),
-        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an operator, authority or admin key", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad since or format", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
@@ -193,11 +163,11 @@ async fn list(
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<BlocklistQuery>,
 ) -> Result<Response, ApiError> {
-    let format = format_of(query.format.as_deref(), &headers)?;
+    let format = format_of(query.format, &headers);
     let since = match query.since.as_deref() {
         None => None,
         Some(text) => Some(text.parse::<u64>().map_err(|_| {
-            bad(
+            ApiError::invalid_value(
                 "since",
                 "since is a version number.",
                 "since là số phiên bản.",
@@ -207,7 +177,7 @@ async fn list(
     let store_ref = state.store();
     let current = store::version(store_ref).await?;
     if since.is_some_and(|s| s > current) {
-        return Err(bad(
+        return Err(ApiError::invalid_value(
             "since",
             "since is newer than the current version.",
             "since mới hơn phiên bản hiện tại.",
@@ -218,7 +188,9 @@ async fn list(
     }
     if format == Format::Json {
         if let Some(since) = since {
-            if let Some((version, body)) = delta_json(store_ref, state.deltas(), since).await? {
+            if let Some((version, body)) =
+                service::delta_json(store_ref, state.deltas(), since).await?
+            {
                 return Ok((
                     [
                         (
@@ -235,7 +207,7 @@ async fn list(
     }
     if format == Format::Text {
         if let Some(since) = since {
-            if let Some(answer) = delta_answer(store_ref, since).await? {
+            if let Some(answer) = service::delta_answer(store_ref, since).await? {
                 return Ok((
                     [
                         (
@@ -276,91 +248,6 @@ async fn list(
         Body::from_stream(body),
     )
         .into_response())
-}
-
-/// Rendered delta answers by `(since, version)`. A delta between two versions never changes
-/// (the log only grows at its end), so every poller asking from the same version gets the same
-/// bytes; at most [`DELTA_CACHE_ENTRIES`] are kept.
-#[derive(Debug, Default)]
-pub struct DeltaCache(std::sync::Mutex<std::collections::HashMap<(u64, u64), Bytes>>);
-
-/// Most deltas kept rendered.
-pub const DELTA_CACHE_ENTRIES: usize = 256;
-
-impl DeltaCache {
-    fn get(&self, key: (u64, u64)) -> Option<Bytes> {
-        self.0.lock().ok()?.get(&key).cloned()
-    }
-
-    fn put(&self, key: (u64, u64), body: Bytes) {
-        if let Ok(mut map) = self.0.lock() {
-            if map.len() >= DELTA_CACHE_ENTRIES {
-                map.clear();
-            }
-            map.insert(key, body);
-        }
-    }
-}
-
-/// The JSON delta from `since` and its version, rendered once per `(since, version)`.
-async fn delta_json(
-    store_ref: &Store,
-    cache: &DeltaCache,
-    since: u64,
-) -> redis::RedisResult<Option<(u64, Bytes)>> {
-    if let (Some(version), Some(_)) = cached_checksum(store_ref).await? {
-        // A cached delta stands only while the log still reaches back to `since`.
-        if let Some(body) = cache.get((since, version)) {
-            if store::log_reaches(store_ref, since).await? {
-                return Ok(Some((version, body)));
-            }
-        }
-    }
-    let Some(answer) = delta_answer(store_ref, since).await? else {
-        return Ok(None);
-    };
-    let body = Bytes::from(serde_json::to_vec(&answer).unwrap_or_default());
-    cache.put((since, answer.version), body.clone());
-    Ok(Some((answer.version, body)))
-}
-
-/// A delta from `since`, at the newest version whose checksum is known (or computed now);
-/// `None` when the log no longer reaches back to `since`.
-async fn delta_answer(
-    store_ref: &Store,
-    since: u64,
-) -> redis::RedisResult<Option<BlocklistAnswer>> {
-    let (cached_version, cached) = cached_checksum(store_ref).await?;
-    let (version, checksum) = match (cached_version, cached) {
-        (Some(v), Some(sum)) if v >= since => (v, sum),
-        _ => {
-            let (version, snapshot) = store::snapshot(store_ref).await?;
-            let sum = store::checksum(store_ref, version, &snapshot).await?;
-            (version, sum)
-        }
-    };
-    let Some(changes) = store::changes(store_ref, since, version).await? else {
-        return Ok(None);
-    };
-    let delta = delta(&changes);
-    Ok(Some(BlocklistAnswer {
-        version,
-        since: Some(since),
-        full: false,
-        additions: delta.additions,
-        removals: delta.removals,
-        checksum,
-    }))
-}
-
-async fn cached_checksum(store_ref: &Store) -> redis::RedisResult<(Option<u64>, Option<String>)> {
-    let mut conn = store_ref.conn();
-    redis::cmd("HMGET")
-        .arg(crate::store::keys::blocklist_checksum())
-        .arg("version")
-        .arg("sha256")
-        .query_async(&mut conn)
-        .await
 }
 
 struct FullState {
@@ -480,10 +367,8 @@ pub struct AckAnswer {
 /// audited under the admin key's name).
 #[utoipa::path(post, path = "/v1/blocklist/acks", tag = "blocklist", request_body = AckInput,
     responses(
-        (status = 200, description = "Recorded", body = AckAnswer),
+        (status = 200, description = "The acknowledgement as recorded (and audited)", body = AckAnswer),
         JsonBodyProblems,
-        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an operator key", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A version that does not exist yet, or a missing or foreign operator", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
@@ -499,14 +384,14 @@ pub async fn acknowledge(
             (Role::Operator, Some(own), None) => own.to_owned(),
             (Role::Operator, Some(own), Some(other)) if other == own => own.to_owned(),
             (Role::Operator, Some(_), Some(_)) => {
-                return Err(bad(
+                return Err(ApiError::invalid_value(
                     "operator",
                     "An operator key acknowledges for its own operator only.",
                     "Khóa của nhà mạng chỉ xác nhận cho chính nhà mạng đó.",
                 ))
             }
             (Role::Admin, _, Some(operator)) if is_operator_id(operator) => operator.to_owned(),
-            (Role::Admin, _, _) => return Err(bad(
+            (Role::Admin, _, _) => return Err(ApiError::invalid_value(
                 "operator",
                 "Admin names the operator acknowledged for: 1 to 64 of a-z, 0-9, - and _.",
                 "Quản trị viên cần nêu nhà mạng được xác nhận: 1 đến 64 ký tự a-z, 0-9, - và _.",
@@ -515,7 +400,7 @@ pub async fn acknowledge(
         };
     let current = store::version(state.store()).await?;
     if input.version > current {
-        return Err(bad(
+        return Err(ApiError::invalid_value(
             "version",
             "This version does not exist yet.",
             "Phiên bản này chưa tồn tại.",
@@ -534,94 +419,23 @@ fn is_operator_id(text: &str) -> bool {
     crate::reference::platform::is_platform_id(text)
 }
 
-/// One operator's standing.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OperatorCompliance {
-    /// The operator.
-    pub operator: String,
-    /// The version it last acknowledged (null: never).
-    pub acked_version: Option<u64>,
-    /// When.
-    pub acked_at: Option<DateTime<Utc>>,
-    /// Versions between its acknowledgement and the current one.
-    pub versions_behind: u64,
-    /// Seconds since the first change it has not applied was made (0 when current).
-    pub seconds_behind: i64,
-    /// Additions older than the enforcement deadline that it has not applied.
-    pub overdue_entries: u64,
-}
-
-/// Compliance of every operator.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ComplianceAnswer {
-    /// The current version.
-    pub version: u64,
-    /// The enforcement deadline, in seconds.
-    pub deadline_seconds: u64,
-    /// Per operator: those in the keys file, and any that acknowledged before.
-    pub operators: Vec<OperatorCompliance>,
-}
-
-/// Most log records read per operator for the compliance figures.
-const COMPLIANCE_SCAN: usize = 100_000;
-
 /// Per operator: acknowledged version, versions and seconds behind, overdue additions.
 #[utoipa::path(get, path = "/v1/blocklist/compliance", tag = "blocklist",
     responses(
-        (status = 200, description = "Per operator", body = ComplianceAnswer),
-        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an authority or admin key", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Each operator's acknowledged version and how far behind it is", body = ComplianceAnswer),
     ),
     security(("bearer" = [])))]
 pub async fn compliance(
     State(state): State<AppState>,
     _caller: Caller,
 ) -> Result<Json<ComplianceAnswer>, ApiError> {
-    let store_ref = state.store();
-    let version = store::version(store_ref).await?;
-    let deadline = state.settings().takedowns.operator_deadline;
-    let mut operators: Vec<String> = state
-        .keys()
-        .snapshot()
+    let keys = state.keys().snapshot();
+    let from_keys = keys
         .iter()
         .filter(|k| k.caller.role == Role::Operator)
-        .filter_map(|k| k.caller.operator.clone())
-        .collect();
-    let acks = store::acks(store_ref).await?;
-    operators.extend(acks.iter().map(|(op, _)| op.clone()));
-    operators.sort();
-    operators.dedup();
-    let now = Utc::now();
-    let cutoff = now - chrono::Duration::from_std(deadline).unwrap_or(chrono::Duration::days(1));
-    let mut out = Vec::with_capacity(operators.len());
-    for operator in operators {
-        let ack = acks.iter().find(|(op, _)| *op == operator).map(|(_, a)| a);
-        let acked = ack.map(|a| a.version).unwrap_or(0);
-        let pending = if acked < version {
-            store::additions_after(store_ref, acked, COMPLIANCE_SCAN).await?
-        } else {
-            Vec::new()
-        };
-        let seconds_behind = pending
-            .first()
-            .map(|(_, at, _)| (now - *at).num_seconds().max(0))
-            .unwrap_or(0);
-        let overdue_entries = pending
-            .iter()
-            .filter(|(_, at, added)| *added && *at <= cutoff)
-            .count() as u64;
-        out.push(OperatorCompliance {
-            operator,
-            acked_version: ack.map(|a| a.version),
-            acked_at: ack.map(|a| a.at),
-            versions_behind: version.saturating_sub(acked),
-            seconds_behind,
-            overdue_entries,
-        });
-    }
-    Ok(Json(ComplianceAnswer {
-        version,
-        deadline_seconds: deadline.as_secs(),
-        operators: out,
-    }))
+        .filter_map(|k| k.caller.operator.as_deref());
+    let deadline = state.settings().takedowns.operator_deadline;
+    Ok(Json(
+        service::compliance(state.store(), from_keys, deadline, Utc::now()).await?,
+    ))
 }

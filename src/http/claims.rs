@@ -25,9 +25,9 @@ use super::tax::FindingAnswer;
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
 use crate::i18n::Lang;
-use crate::origin::claim::{evaluate, ClaimInput, ParsedClaim, Verdict};
 use crate::origin::einvoice::reference::InvoiceRefInput;
 use crate::store::claims::look_up;
+use crate::verify::claim::{evaluate, ClaimInput, ParsedClaim, Verdict};
 
 pub use super::batch::{MAX_BATCH_BYTES, MAX_BATCH_LINES};
 /// Claims of one batch verified at the same time.
@@ -59,7 +59,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     "invoices": [{"seller_tax_code": "0300588569", "template": "1", "symbol": "C26TAA", "number": "123"}]
 }))]
 pub struct ClaimRequest {
-    /// Who sells.
+    /// The seller making the claim: its tax code and, when known, its shop.
     pub seller: SellerPart,
     /// What is sold and what is claimed about it.
     pub product: ProductPart,
@@ -97,12 +97,12 @@ pub struct ProductPart {
     pub claimed_manufacturer_tax_code: Option<String>,
 }
 
-/// A verification.
+/// The verdict on an origin claim, with every finding behind it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ClaimAnswer {
     /// `consistent`, `suspicious`, `inconsistent` or `invalid`.
     pub verdict: Verdict,
-    /// Everything found.
+    /// Every finding, most severe first: what was checked and what it showed.
     pub findings: Vec<FindingAnswer>,
     /// When the claim was checked.
     pub checked_at: DateTime<Utc>,
@@ -152,27 +152,27 @@ impl ClaimRequest {
     /// The claim to judge; a request the rules cannot read is refused field by field.
     fn into_input(self) -> Result<ClaimInput, FieldProblem> {
         if self.invoices.len() > MAX_INVOICES_PER_CLAIM {
-            return Err(FieldProblem {
-                field: "invoices".into(),
-                code: "too_many_invoices".into(),
-                message: Text::new(
+            return Err(FieldProblem::new(
+                "invoices",
+                "too_many_invoices",
+                Text::new(
                     format!("At most {MAX_INVOICES_PER_CLAIM} invoices per claim."),
                     format!("Tối đa {MAX_INVOICES_PER_CLAIM} hóa đơn cho mỗi khai báo."),
                 ),
-            });
+            ));
         }
         let origin = self.product.claimed_origin.as_deref().map(str::trim);
         if origin.is_some_and(|o| {
             !o.is_empty() && crate::origin::country::by_alpha2(&o.to_ascii_uppercase()).is_none()
         }) {
-            return Err(FieldProblem {
-                field: "product.claimed_origin".into(),
-                code: "invalid_country".into(),
-                message: Text::fixed(
+            return Err(FieldProblem::new(
+                "product.claimed_origin",
+                "invalid_country",
+                Text::fixed(
                     "Not an ISO 3166-1 alpha-2 country code (VN, CN, …).",
                     "Không phải mã quốc gia ISO 3166-1 alpha-2 (VN, CN, …).",
                 ),
-            });
+            ));
         }
         Ok(ClaimInput {
             seller_tax_code: self.seller.tax_code,
@@ -190,7 +190,7 @@ async fn verify_one(
     state: &AppState,
     input: &ClaimInput,
     lang: Lang,
-) -> Result<ClaimAnswer, redis::RedisError> {
+) -> Result<ClaimAnswer, crate::store::StoreError> {
     let now = Utc::now();
     let today = crate::origin::vietnam_date(now);
     let parsed = ParsedClaim::parse(input, today.year());
@@ -214,8 +214,6 @@ async fn verify_one(
     responses(
         (status = 200, description = "The verdict and findings", body = ClaimAnswer),
         JsonBodyProblems,
-        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a platform, authority or admin key", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing fields or too many invoices", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
@@ -240,8 +238,6 @@ pub async fn verify(
     responses(
         (status = 200, description = "One BatchLine per non-blank input line, NDJSON", body = BatchLine, content_type = "application/x-ndjson"),
         (status = 400, description = "The body could not be read", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a platform, authority or admin key", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "More than 10,000 lines or 16 MiB", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]

@@ -1,8 +1,9 @@
 //! What the OpenAPI document says beyond the handlers' own annotations: the problems a JSON
-//! body or a path can be refused with before its handler runs, and the 503 every `/v1/`
-//! operation answers while the data store is down.
+//! body or a path can be refused with before its handler runs, the 401 and 403 of every
+//! operation that needs a key (declared once here, not on each handler), and the 503 every
+//! `/v1/` operation answers while the data store is down.
 
-use utoipa::openapi::path::Operation;
+use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{ContentBuilder, HeaderBuilder, OpenApi, Ref, RefOr, ResponseBuilder};
 use utoipa::IntoResponses;
@@ -53,6 +54,22 @@ fn store_unavailable() -> utoipa::openapi::Response {
         .build()
 }
 
+/// Every operation of a path.
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.options,
+        &mut item.head,
+        &mut item.patch,
+        &mut item.trace,
+    ]
+    .into_iter()
+    .flatten()
+}
+
 /// Adds the 503 to every operation under `/v1/`, as [`super::unavailable_while_down`]
 /// answers it there.
 pub fn add_store_unavailable(doc: &mut OpenApi) {
@@ -60,21 +77,43 @@ pub fn add_store_unavailable(doc: &mut OpenApi) {
         if !path.starts_with("/v1/") {
             continue;
         }
-        let operations: [&mut Option<Operation>; 8] = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.options,
-            &mut item.head,
-            &mut item.patch,
-            &mut item.trace,
-        ];
-        for operation in operations.into_iter().flatten() {
+        for operation in operations(item) {
             operation
                 .responses
                 .responses
                 .insert("503".into(), RefOr::T(store_unavailable()));
+        }
+    }
+}
+
+/// A problem+json response with `description`.
+fn problem(description: &str) -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+}
+
+/// Adds the 401 (no key, an unknown one, or two) and the 403 (the key's role is not among the
+/// route's, see `extract::allow`) to every operation that declares a bearer key.
+pub fn add_auth_problems(doc: &mut OpenApi) {
+    for item in doc.paths.paths.values_mut() {
+        for operation in operations(item) {
+            if operation.security.as_ref().is_none_or(Vec::is_empty) {
+                continue;
+            }
+            let responses = &mut operation.responses.responses;
+            responses
+                .entry("401".into())
+                .or_insert_with(|| RefOr::T(problem("No key, an unknown key, or more than one")));
+            responses
+                .entry("403".into())
+                .or_insert_with(|| RefOr::T(problem("The key's role may not use this operation")));
         }
     }
 }

@@ -198,7 +198,9 @@ pub fn shape_problem(message: &str, whole: &str) -> super::problem::FieldProblem
     }
 }
 
-/// A query string; one that does not fit is a 422 problem naming `query`.
+/// A query string; one that does not fit is a 422 problem naming the parameter (or `query`
+/// when serde names none). Parameters may be typed (enums, numbers): a wrong value is told by
+/// its name.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ApiQuery<T>(pub T);
 
@@ -209,17 +211,182 @@ where
 {
     type Rejection = ApiError;
 
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or_default();
+        let parameters =
+            serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(parameters)
+            .map(ApiQuery)
+            .map_err(|error| ApiError::invalid(vec![shape_problem(&error.to_string(), "query")]))
+    }
+}
+
+/// Default page size of a listing.
+pub const DEFAULT_LIMIT: usize = 100;
+/// Largest page size of a listing.
+pub const MAX_LIMIT: usize = 1000;
+
+/// What a listing's cursors look like: only cursors the service gave out are taken.
+pub trait CursorKind: Send + Sync + 'static {
+    /// The pattern documented for the cursor.
+    const PATTERN: &'static str;
+    /// Whether `cursor` can be one of this listing's cursors.
+    fn valid(cursor: &str) -> bool;
+}
+
+/// Cursors that are takedown ids (`td_…`).
+#[derive(Debug)]
+pub struct IdCursor;
+
+impl CursorKind for IdCursor {
+    const PATTERN: &'static str = "^td_[0-9A-Fa-f]{24}$";
+    fn valid(cursor: &str) -> bool {
+        crate::takedown::is_id(cursor)
+    }
+}
+
+/// Cursors that are Redis stream ids (`1700000000000-0`).
+#[derive(Debug)]
+pub struct StreamCursor;
+
+impl CursorKind for StreamCursor {
+    const PATTERN: &'static str = "^[0-9]+-[0-9]+$";
+    fn valid(cursor: &str) -> bool {
+        cursor
+            .split_once('-')
+            .is_some_and(|(a, b)| a.parse::<u64>().is_ok() && b.parse::<u64>().is_ok())
+    }
+}
+
+/// A listing's `limit` (default [`DEFAULT_LIMIT`], 1 to [`MAX_LIMIT`]) and `cursor`, read
+/// from the query and checked before the handler runs; the other query parameters are the
+/// handler's own.
+#[derive(Debug)]
+pub struct Paging<K> {
+    /// The page size.
+    pub limit: usize,
+    /// Where the page starts (exclusive); `None`: at the start.
+    pub cursor: Option<String>,
+    kind: std::marker::PhantomData<K>,
+}
+
+/// Paging by takedown id.
+pub type IdPaging = Paging<IdCursor>;
+/// Paging by stream id.
+pub type StreamPaging = Paging<StreamCursor>;
+
+impl<K: CursorKind> Paging<K> {
+    /// Checks a raw `limit` and `cursor`.
+    pub fn check(limit: Option<&str>, cursor: Option<String>) -> Result<Paging<K>, ApiError> {
+        let limit = match limit {
+            None => DEFAULT_LIMIT,
+            Some(text) => text
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=MAX_LIMIT).contains(n))
+                .ok_or_else(|| {
+                    ApiError::invalid_value(
+                        "limit",
+                        "limit must be between 1 and 1000.",
+                        "limit phải từ 1 đến 1000.",
+                    )
+                })?,
+        };
+        if cursor.as_deref().is_some_and(|c| !K::valid(c)) {
+            return Err(ApiError::invalid_value(
+                "cursor",
+                "Not a cursor this service gave out.",
+                "Con trỏ không do dịch vụ này cấp.",
+            ));
+        }
+        Ok(Paging {
+            limit,
+            cursor,
+            kind: std::marker::PhantomData,
+        })
+    }
+}
+
+/// The raw paging parameters; every other parameter is left to the handler's query.
+#[derive(serde::Deserialize)]
+struct RawPaging {
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+impl<K: CursorKind, S: Send + Sync> FromRequestParts<S> for Paging<K> {
+    type Rejection = ApiError;
+
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
-            Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
-            Err(rejection) => {
-                let text = rejection.body_text();
-                Err(ApiError::invalid(vec![shape_problem(
-                    text.strip_prefix("Failed to deserialize query string: ")
-                        .unwrap_or(&text),
-                    "query",
-                )]))
-            }
+        let ApiQuery(raw) = ApiQuery::<RawPaging>::from_request_parts(parts, state).await?;
+        Paging::check(raw.limit.as_deref(), raw.cursor)
+    }
+}
+
+impl<K: CursorKind> utoipa::IntoParams for Paging<K> {
+    fn into_params(
+        _parameter_in: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        use utoipa::openapi::Required;
+        vec![
+            ParameterBuilder::new()
+                .name("limit")
+                .parameter_in(ParameterIn::Query)
+                .description(Some("Page size (default 100, at most 1000)."))
+                .required(Required::False)
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .default(Some(serde_json::json!(DEFAULT_LIMIT)))
+                        .maximum(Some(MAX_LIMIT as f64))
+                        .minimum(Some(1.0)),
+                ))
+                .build(),
+            ParameterBuilder::new()
+                .name("cursor")
+                .parameter_in(ParameterIn::Query)
+                .description(Some("The `next_cursor` of the previous page."))
+                .required(Required::False)
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .pattern(Some(K::PATTERN)),
+                ))
+                .build(),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paging_takes_only_sizes_in_range_and_cursors_the_service_gives_out() {
+        assert_eq!(IdPaging::check(None, None).map(|p| p.limit).ok(), Some(100));
+        assert_eq!(
+            IdPaging::check(Some("1000"), None).map(|p| p.limit).ok(),
+            Some(1000)
+        );
+        for bad in ["0", "1001", "-1", "ten", ""] {
+            let error = IdPaging::check(Some(bad), None).unwrap_err();
+            assert_eq!(error.errors[0].field, "limit", "{bad}");
+        }
+        assert!(IdPaging::check(None, Some("td_019a3c5e7f80a1b2c3d4e5f6".into())).is_ok());
+        assert!(StreamPaging::check(None, Some("1700000000000-3".into())).is_ok());
+        for (bad, stream) in [
+            ("1700000000000-3", false),
+            ("td_019a3c5e7f80a1b2c3d4e5f6", true),
+        ] {
+            let error = if stream {
+                StreamPaging::check(None, Some(bad.into())).unwrap_err()
+            } else {
+                IdPaging::check(None, Some(bad.into())).unwrap_err()
+            };
+            assert_eq!(error.errors[0].field, "cursor", "{bad}");
+            assert_eq!(error.errors[0].code, "invalid_value");
         }
     }
 }

@@ -155,7 +155,7 @@ pub fn record_reference_cache(figures: &crate::store::cache::CacheFigures) {
 
 /// Sets the blocklist gauges: current version, active entries by type, and each operator's
 /// lag in versions behind its last acknowledgement.
-pub async fn record_blocklist(store: &crate::store::Store) -> redis::RedisResult<()> {
+pub async fn record_blocklist(store: &crate::store::Store) -> crate::store::StoreResult<()> {
     use crate::store::blocklist;
     let version = blocklist::version(store).await?;
     metrics::gauge!("originguard_blocklist_version").set(version as f64);

@@ -19,6 +19,7 @@ pub mod queue;
 pub mod reference;
 pub mod registry;
 pub mod resolve;
+pub mod router;
 pub mod takedowns;
 pub mod tax;
 pub mod traceability;
@@ -99,5 +100,6 @@ pub fn panic_to_problem(panic: Box<dyn Any + Send + 'static>) -> Response {
         .map(|s| (*s).to_owned())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".to_owned());
-    ApiError::internal(&format!("handler panicked: {message}")).into_response()
+    let panicked: Box<dyn std::error::Error> = format!("handler panicked: {message}").into();
+    ApiError::internal(panicked.as_ref()).into_response()
 }

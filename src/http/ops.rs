@@ -12,7 +12,7 @@ use utoipa_axum::routes;
 use super::problem::{ApiError, Problem, Text};
 use crate::app::AppState;
 
-/// Liveness answer.
+/// The liveness answer: the process runs.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
     /// Always `ok` while the process runs.
@@ -37,7 +37,7 @@ pub async fn healthz() -> Json<Health> {
 /// 200 when Redis answers PING, 503 otherwise.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses(
-        (status = 200, description = "Redis answers", body = Health),
+        (status = 200, description = "Redis answers PING: the service can take requests", body = Health),
         (status = 503, description = "Redis does not answer", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {

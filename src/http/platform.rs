@@ -16,12 +16,13 @@ use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
 use super::doc::JsonBodyProblems;
+use super::extract::IdPaging;
 use super::extract::{allow, ApiJson, ApiQuery};
 use super::problem::{ApiError, Problem};
-use super::takedowns::{bad_query, paging};
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
 use crate::reference::platform::is_platform_id;
+use crate::service::takedowns::{self as workflow, OutcomeInput};
 use crate::store::platforms as store_platforms;
 use crate::store::{keys, takedowns as store};
 use crate::takedown::platform::{
@@ -29,7 +30,6 @@ use crate::takedown::platform::{
 };
 use crate::takedown::request::{Category, Evidence, LegalBasis};
 use crate::takedown::schema::NoticeState;
-use crate::takedown::workflow::{self, OutcomeInput};
 use crate::takedown::{is_id, State as TdState, Takedown};
 
 /// The platform routes.
@@ -127,16 +127,10 @@ async fn with_history(
 pub struct NoticesQuery {
     /// Only notices in this state.
     #[param(value_type = Option<NoticeState>, inline)]
-    pub state: Option<String>,
+    pub state: Option<TdState>,
     /// The platform (admin only, and required for admin; a platform key always sees its own).
     #[param(example = "shopee")]
     pub platform: Option<String>,
-    /// Page size (default 100, at most 1000).
-    #[param(minimum = 1, maximum = 1000, default = 100)]
-    pub limit: Option<usize>,
-    /// The `next_cursor` of the previous page.
-    #[param(pattern = "^td_[0-9A-Fa-f]{24}$")]
-    pub cursor: Option<String>,
 }
 
 /// A page of notices.
@@ -152,7 +146,7 @@ pub struct NoticePage {
 fn platform_of<'a>(caller: &'a Caller, named: Option<&'a str>) -> Result<&'a str, ApiError> {
     match caller.role {
         Role::Admin => named.filter(|p| is_platform_id(p)).ok_or_else(|| {
-            bad_query(
+            ApiError::invalid_value(
                 "platform",
                 "Admin names the platform: ?platform=<id>.",
                 "Quản trị viên cần nêu nền tảng: ?platform=<id>.",
@@ -164,40 +158,37 @@ fn platform_of<'a>(caller: &'a Caller, named: Option<&'a str>) -> Result<&'a str
 }
 
 /// The notices of the caller's platform, oldest first, with each account's record.
-#[utoipa::path(get, path = "/v1/platform/notices", tag = "platform", params(NoticesQuery),
+#[utoipa::path(get, path = "/v1/platform/notices", tag = "platform", params(NoticesQuery, IdPaging),
     responses(
         (status = 200, description = "A page of notices", body = NoticePage),
-        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a platform key bound to a platform, nor admin", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad state, platform or paging", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
 pub async fn notices(
     State(state): State<AppState>,
     caller: Caller,
+    paging: IdPaging,
     ApiQuery(query): ApiQuery<NoticesQuery>,
 ) -> Result<Json<NoticePage>, ApiError> {
     let platform = platform_of(&caller, query.platform.as_deref())?;
-    let limit = paging(query.limit, query.cursor.as_deref())?;
-    let wanted = match query.state.as_deref() {
-        None => None,
-        Some(text) => Some(
-            TdState::parse(text)
-                .filter(|s| s.is_platform_notice())
-                .ok_or_else(|| {
-                    bad_query(
+    let wanted =
+        match query.state {
+            None => None,
+            Some(state) => Some(Some(state).filter(|s| s.is_platform_notice()).ok_or_else(
+                || {
+                    ApiError::invalid_value(
                         "state",
                         "One of pending_platform, removed, account_locked, declined, withdrawn.",
                         "Một trong pending_platform, removed, account_locked, declined, withdrawn.",
                     )
-                })?,
-        ),
-    };
+                },
+            )?),
+        };
     let (takedowns, next_cursor) = store::list(
         state.store(),
         &keys::platform_notices(platform),
-        query.cursor.as_deref(),
-        limit,
+        paging.cursor.as_deref(),
+        paging.limit,
         false,
         |t| wanted.is_none_or(|s| t.state == s) && workflow::acts_for(&caller, t),
     )
@@ -216,8 +207,6 @@ pub async fn notices(
     responses(
         (status = 200, description = "The notice in its new state", body = NoticeView),
         JsonBodyProblems,
-        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a platform key bound to a platform, nor admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such notice, or another platform's", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Another outcome was recorded, or the notice was withdrawn", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad outcome, missing reason for declined, or bad lock_days", body = Problem, content_type = "application/problem+json"),
@@ -251,9 +240,7 @@ pub struct PlatformComplianceAnswer {
 /// over the last 30 days.
 #[utoipa::path(get, path = "/v1/platform/compliance", tag = "platform",
     responses(
-        (status = 200, description = "Per platform", body = PlatformComplianceAnswer),
-        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an authority or admin key", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Each platform's open, overdue and answered notices", body = PlatformComplianceAnswer),
     ),
     security(("bearer" = [])))]
 pub async fn platform_compliance(
@@ -266,7 +253,7 @@ pub async fn platform_compliance(
 }
 
 /// Every platform's compliance now (also for `/metrics`).
-pub async fn figures(state: &AppState) -> redis::RedisResult<Vec<PlatformCompliance>> {
+pub async fn figures(state: &AppState) -> crate::store::StoreResult<Vec<PlatformCompliance>> {
     let now = Utc::now();
     let mut out = Vec::new();
     for platform in store_platforms::compliance_platforms(state.store()).await? {

@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 
 use crate::i18n::Lang;
 pub use crate::i18n::Text;
+use crate::store::StoreError;
 
 /// Media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -28,6 +29,17 @@ pub struct FieldProblem {
     pub code: String,
     /// What is wrong.
     pub message: Text,
+}
+
+impl FieldProblem {
+    /// A problem of `field` with machine code `code`.
+    pub fn new(field: impl Into<String>, code: &str, message: Text) -> FieldProblem {
+        FieldProblem {
+            field: field.into(),
+            code: code.to_owned(),
+            message,
+        }
+    }
 }
 
 /// The error answer of any handler (boxed: it travels in `Result`s on every hot path).
@@ -83,12 +95,7 @@ impl ApiError {
 
     /// 401: no key, or an unknown one.
     pub fn unauthorized() -> ApiError {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            Text::fixed("Authentication required", "Cần xác thực"),
-        )
-        .with_detail(Text::fixed(
+        plain(StatusCode::UNAUTHORIZED).with_detail(Text::fixed(
             "Send a valid key as `Authorization: Bearer <key>`.",
             "Hãy gửi khóa hợp lệ trong tiêu đề `Authorization: Bearer <khóa>`.",
         ))
@@ -96,12 +103,7 @@ impl ApiError {
 
     /// 403: the key's role may not do this.
     pub fn forbidden() -> ApiError {
-        ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            Text::fixed("Forbidden", "Không có quyền"),
-        )
-        .with_detail(Text::fixed(
+        plain(StatusCode::FORBIDDEN).with_detail(Text::fixed(
             "This key's role may not use this operation.",
             "Vai trò của khóa này không được phép dùng thao tác này.",
         ))
@@ -109,41 +111,36 @@ impl ApiError {
 
     /// 404.
     pub fn not_found() -> ApiError {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            Text::fixed("Not found", "Không tìm thấy"),
-        )
+        plain(StatusCode::NOT_FOUND)
     }
 
     /// 422 with one entry per bad field.
     pub fn invalid(errors: Vec<FieldProblem>) -> ApiError {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_request",
-            Text::fixed("Invalid request", "Yêu cầu không hợp lệ"),
-        )
-        .with_errors(errors)
+        plain(StatusCode::UNPROCESSABLE_ENTITY).with_errors(errors)
+    }
+
+    /// 422 for one bad value: `field`, code `invalid_value`, what is wrong in English and
+    /// Vietnamese.
+    pub fn invalid_value(
+        field: &str,
+        en: impl Into<std::borrow::Cow<'static, str>>,
+        vi: impl Into<std::borrow::Cow<'static, str>>,
+    ) -> ApiError {
+        ApiError::invalid(vec![FieldProblem::new(
+            field,
+            "invalid_value",
+            Text::new(en, vi),
+        )])
     }
 
     /// 400: the body is not well-formed.
     pub fn malformed(detail: Text) -> ApiError {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_request",
-            Text::fixed("Malformed request", "Yêu cầu sai cú pháp"),
-        )
-        .with_detail(detail)
+        plain(StatusCode::BAD_REQUEST).with_detail(detail)
     }
 
     /// 409.
     pub fn conflict(detail: Text) -> ApiError {
-        ApiError::new(
-            StatusCode::CONFLICT,
-            "conflict",
-            Text::fixed("Conflict", "Xung đột"),
-        )
-        .with_detail(detail)
+        plain(StatusCode::CONFLICT).with_detail(detail)
     }
 
     /// 413.
@@ -156,17 +153,31 @@ impl ApiError {
         for_status(StatusCode::SERVICE_UNAVAILABLE).with_detail(detail)
     }
 
-    /// 500: an internal fault. The cause is logged here, never sent to the client.
-    pub fn internal(cause: &dyn std::fmt::Display) -> ApiError {
-        tracing::error!(%cause, "internal error");
+    /// 500: an internal fault. The cause and every error under it are logged here (one
+    /// line, `cause: a: b: c`), never sent to the client.
+    pub fn internal(cause: &(dyn std::error::Error + 'static)) -> ApiError {
+        let chain = cause_chain(cause);
+        tracing::error!(cause = %chain, "internal error");
         for_status(StatusCode::INTERNAL_SERVER_ERROR)
     }
 }
 
-impl From<redis::RedisError> for ApiError {
-    fn from(error: redis::RedisError) -> ApiError {
-        if error.is_io_error() || error.is_timeout() || error.is_connection_dropped() {
-            tracing::warn!(%error, "redis unavailable");
+/// `error` and its sources, outermost first, joined by `: `.
+pub fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(source) = next {
+        text.push_str(": ");
+        text.push_str(&source.to_string());
+        next = source.source();
+    }
+    text
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> ApiError {
+        if error.is_unreachable() {
+            tracing::warn!(error = %cause_chain(&error), "redis unavailable");
             ApiError::unavailable(Text::fixed(
                 "The data store does not answer; try again shortly.",
                 "Kho dữ liệu không phản hồi; vui lòng thử lại sau.",
@@ -177,15 +188,34 @@ impl From<redis::RedisError> for ApiError {
     }
 }
 
-/// The problem for a bare status (used for errors produced outside handlers).
+/// The problem for a bare status (used for errors produced outside handlers); 401 and 403
+/// carry their usual detail.
 pub fn for_status(status: StatusCode) -> ApiError {
-    let (code, title) = match status.as_u16() {
+    match status {
+        StatusCode::UNAUTHORIZED => ApiError::unauthorized(),
+        StatusCode::FORBIDDEN => ApiError::forbidden(),
+        _ => plain(status),
+    }
+}
+
+/// The problem for `status` with its code and title from [`code_and_title`], nothing more.
+fn plain(status: StatusCode) -> ApiError {
+    let (code, title) = code_and_title(status);
+    ApiError::new(status, code, title)
+}
+
+/// The one table of machine codes and titles by status.
+fn code_and_title(status: StatusCode) -> (&'static str, Text) {
+    match status.as_u16() {
         400 => (
             "malformed_request",
             Text::fixed("Malformed request", "Yêu cầu sai cú pháp"),
         ),
-        401 => return ApiError::unauthorized(),
-        403 => return ApiError::forbidden(),
+        401 => (
+            "unauthorized",
+            Text::fixed("Authentication required", "Cần xác thực"),
+        ),
+        403 => ("forbidden", Text::fixed("Forbidden", "Không có quyền")),
         404 => ("not_found", Text::fixed("Not found", "Không tìm thấy")),
         405 => (
             "method_not_allowed",
@@ -222,8 +252,7 @@ pub fn for_status(status: StatusCode) -> ApiError {
         ),
         500..=599 => ("internal", Text::fixed("Internal error", "Lỗi nội bộ")),
         _ => ("error", Text::fixed("Error", "Lỗi")),
-    };
-    ApiError::new(status, code, title)
+    }
 }
 
 impl IntoResponse for ApiError {

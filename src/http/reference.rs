@@ -15,8 +15,8 @@ use crate::app::AppState;
 use crate::auth::{Caller, Role};
 use crate::i18n::Lang;
 use crate::ndjson::LineReader;
-use crate::reference::import::{audit_load, import, ImportError, ImportReport};
 use crate::reference::ReferenceKind;
+use crate::service::import::{audit_load, import, ImportError, ImportReport};
 
 /// The reference-data routes.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -76,9 +76,7 @@ impl From<KindParam> for ReferenceKind {
     responses(
         (status = 200, description = "Load finished; per-line rejections listed", body = ImportReport),
         (status = 400, description = "The body could not be read", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a steward or admin key", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown kind", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not a kind of reference data this service loads", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
 pub async fn put_reference(

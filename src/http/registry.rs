@@ -10,15 +10,15 @@ use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
 use super::doc::JsonBodyProblems;
+use super::extract::IdPaging;
 use super::extract::{allow, ApiJson, ApiQuery};
 use super::problem::{ApiError, Problem};
-use super::takedowns::{bad_query, paging};
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
+use crate::service::takedowns::{self as workflow, DecisionInput};
 use crate::store::keys;
 use crate::store::takedowns as store;
 use crate::takedown::schema::RegistryState;
-use crate::takedown::workflow::{self, DecisionInput};
 use crate::takedown::{is_id, State as TdState, Takedown};
 
 /// The registry routes.
@@ -35,13 +35,7 @@ pub struct RegistryQuery {
     /// `pending_review` (default), `suspended`, `revoked`, `rejected`, `reinstated`, or
     /// `withdrawn` (withdrawn suspensions waiting for reinstatement).
     #[param(value_type = Option<RegistryState>, inline)]
-    pub state: Option<String>,
-    /// Page size (default 100, at most 1000).
-    #[param(minimum = 1, maximum = 1000, default = 100)]
-    pub limit: Option<usize>,
-    /// The `next_cursor` of the previous page.
-    #[param(pattern = "^td_[0-9A-Fa-f]{24}$")]
-    pub cursor: Option<String>,
+    pub state: Option<TdState>,
 }
 
 /// A page of the registry queue.
@@ -54,37 +48,33 @@ pub struct RegistryPage {
 }
 
 /// The registry's requests in one state, oldest first.
-#[utoipa::path(get, path = "/v1/registry/requests", tag = "registry", params(RegistryQuery),
+#[utoipa::path(get, path = "/v1/registry/requests", tag = "registry", params(RegistryQuery, IdPaging),
     responses(
         (status = 200, description = "A page of requests", body = RegistryPage),
-        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a registry or admin key", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad state or paging", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
 pub async fn requests(
     State(state): State<AppState>,
     _caller: Caller,
+    paging: IdPaging,
     ApiQuery(query): ApiQuery<RegistryQuery>,
 ) -> Result<Json<RegistryPage>, ApiError> {
-    let limit = paging(query.limit, query.cursor.as_deref())?;
-    let wanted = match query.state.as_deref() {
+    let wanted = match query.state {
         None => TdState::PendingReview,
-        Some(text) => TdState::parse(text)
-            .filter(|s| s.is_registry())
-            .ok_or_else(|| {
-                bad_query(
+        Some(state) => Some(state).filter(|s| s.is_registry()).ok_or_else(|| {
+            ApiError::invalid_value(
                 "state",
                 "One of pending_review, suspended, revoked, rejected, reinstated, withdrawn.",
                 "Một trong pending_review, suspended, revoked, rejected, reinstated, withdrawn.",
             )
-            })?,
+        })?,
     };
     let (requests, next_cursor) = store::list(
         state.store(),
         &keys::registry_index(wanted.as_str()),
-        query.cursor.as_deref(),
-        limit,
+        paging.cursor.as_deref(),
+        paging.limit,
         false,
         |t| t.state == wanted,
     )
@@ -102,11 +92,9 @@ pub async fn requests(
     responses(
         (status = 200, description = "The request in its new state", body = Takedown),
         JsonBodyProblems,
-        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a registry or admin key", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such registry request", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not allowed in the current state", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad fields", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A missing or bad decision, reason or number of days", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
 pub async fn decide(

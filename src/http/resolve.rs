@@ -58,8 +58,6 @@ pub struct ResolveAnswer {
     responses(
         (status = 200, description = "One result per target, in input order", body = ResolveAnswer),
         JsonBodyProblems,
-        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a platform, authority, registry or admin key", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "More than 1,000 targets, or wrong field types", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
@@ -77,14 +75,14 @@ pub async fn resolve(
     match resolve_targets(&request.targets, options, state.network()).await {
         Ok(results) => Ok(Json(ResolveAnswer { results })),
         Err(ResolveError::TooManyTargets { given, max }) => {
-            Err(ApiError::invalid(vec![FieldProblem {
-                field: "targets".into(),
-                code: "too_many_targets".into(),
-                message: Text::new(
+            Err(ApiError::invalid(vec![FieldProblem::new(
+                "targets",
+                "too_many_targets",
+                Text::new(
                     format!("{given} targets given; at most {max} per call."),
                     format!("Có {given} mục tiêu; tối đa {max} mỗi lần gọi."),
                 ),
-            }]))
+            )]))
         }
     }
 }

@@ -16,21 +16,17 @@ use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
 use super::doc::{BadPath, JsonBodyProblems};
-use super::extract::{allow, ApiJson, ApiQuery};
+use super::extract::{allow, ApiJson, ApiQuery, IdPaging};
 use super::problem::{ApiError, FieldProblem, Problem, Text};
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
 use crate::i18n::Lang;
+use crate::service::takedowns::{self as workflow, StepError};
 use crate::store::takedowns::{self as store, index_for};
 use crate::takedown::request::FieldError;
 use crate::takedown::schema::Reason;
-use crate::takedown::workflow::{self, StepError};
 use crate::takedown::{is_id, Channel, State as TdState, Takedown, TakedownInput};
 
-/// Default page size.
-pub const DEFAULT_LIMIT: usize = 100;
-/// Largest page size.
-pub const MAX_LIMIT: usize = 1000;
 /// Longest `Idempotency-Key`.
 pub const MAX_IDEMPOTENCY_KEY: usize = 200;
 /// Requests of one batch stored at the same time.
@@ -48,11 +44,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 impl From<FieldError> for FieldProblem {
     fn from(error: FieldError) -> FieldProblem {
-        FieldProblem {
-            field: error.field,
-            code: error.code.into(),
-            message: error.message,
-        }
+        FieldProblem::new(error.field, error.code, error.message)
     }
 }
 
@@ -78,7 +70,7 @@ impl From<StepError> for ApiError {
                 "The blocklist entry kept changing; try again.",
                 "Mục trong danh sách chặn liên tục thay đổi; hãy thử lại.",
             )),
-            StepError::Redis(error) => ApiError::from(error),
+            StepError::Store(error) => ApiError::from(error),
         }
     }
 }
@@ -101,14 +93,11 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     };
     match value.to_str() {
         Ok(key) if !key.is_empty() && key.len() <= MAX_IDEMPOTENCY_KEY => Ok(Some(key.to_owned())),
-        _ => Err(ApiError::invalid(vec![FieldProblem {
-            field: "Idempotency-Key".into(),
-            code: "invalid_value".into(),
-            message: Text::new(
-                format!("1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters."),
-                format!("Từ 1 đến {MAX_IDEMPOTENCY_KEY} ký tự ASCII hiển thị được."),
-            ),
-        }])),
+        _ => Err(ApiError::invalid_value(
+            "Idempotency-Key",
+            format!("1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters."),
+            format!("Từ 1 đến {MAX_IDEMPOTENCY_KEY} ký tự ASCII hiển thị được."),
+        )),
     }
 }
 
@@ -119,10 +108,8 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first answer", min_length = 1, max_length = 200, pattern = r"^[\t\x20-\x7E]+$", example = "qltt-hn-2026-11-02-0001")),
     responses(
         (status = 202, description = "Accepted and queued", body = Takedown),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "The body is not well-formed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than the service accepts (`--body-limit`)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an authority or admin key", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad fields (or a bad Idempotency-Key), one entry each", body = Problem, content_type = "application/problem+json"),
     ),
@@ -196,8 +183,6 @@ pub struct BatchError {
     responses(
         (status = 200, description = "One answer line per input line", body = BatchAnswer, content_type = "application/x-ndjson"),
         (status = 400, description = "The body could not be read", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an authority or admin key", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "More than 10,000 lines or 16 MiB", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad Idempotency-Key", body = Problem, content_type = "application/problem+json"),
     ),
@@ -265,36 +250,31 @@ async fn batch_line(
             id: takedown.id,
             state: takedown.state,
         }),
-        Err(StepError::Invalid(errors)) => rejected(
-            errors
-                .into_iter()
-                .map(|e| BatchError {
-                    field: e.field,
-                    code: e.code.into(),
-                    message: e.message.get(lang).to_owned(),
-                })
-                .collect(),
-        ),
-        Err(StepError::IdempotencyMismatch) => rejected(whole(
-            "conflict",
-            lang.pick(
-                "This line differs from the line sent before with the same Idempotency-Key.",
-                "Dòng này khác với dòng đã gửi trước đó với cùng Idempotency-Key.",
-            )
-            .to_owned(),
-        )),
-        Err(error) => {
-            tracing::warn!(%error, line = line.number, "storing a batch line failed");
-            rejected(whole(
-                "unavailable",
-                lang.pick(
-                    "The data store did not answer.",
-                    "Kho dữ liệu không phản hồi.",
-                )
-                .to_owned(),
-            ))
-        }
+        // The same problem a single submission gets, told as the line's errors.
+        Err(error) => rejected(line_errors(ApiError::from(error), lang)),
     }
+}
+
+/// A problem as a batch line's errors: its field problems, or the problem itself for the
+/// line as a whole (`body`), with its code and its detail (or title).
+fn line_errors(problem: ApiError, lang: Lang) -> Vec<BatchError> {
+    if problem.errors.is_empty() {
+        let text = problem.detail.as_ref().unwrap_or(&problem.title);
+        return vec![BatchError {
+            field: "body".into(),
+            code: problem.code.into(),
+            message: text.get(lang).to_owned(),
+        }];
+    }
+    problem
+        .errors
+        .iter()
+        .map(|e| BatchError {
+            field: e.field.clone(),
+            code: e.code.clone(),
+            message: e.message.get(lang).to_owned(),
+        })
+        .collect()
 }
 
 /// Filters and paging of the takedown listing (newest first).
@@ -302,95 +282,39 @@ async fn batch_line(
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only requests in this state.
-    #[param(value_type = Option<TdState>, inline)]
-    pub state: Option<String>,
+    #[param(inline)]
+    pub state: Option<TdState>,
     /// Only requests routed to this channel.
-    #[param(value_type = Option<Channel>, inline)]
-    pub channel: Option<String>,
+    #[param(inline)]
+    pub channel: Option<Channel>,
     /// Only requests for this target (as given, or its canonical form).
     #[param(example = "giay-gia.vn")]
     pub target: Option<String>,
-    /// Page size (default 100, at most 1000).
-    #[param(minimum = 1, maximum = 1000, default = 100)]
-    pub limit: Option<usize>,
-    /// The `next_cursor` of the previous page.
-    #[param(pattern = "^td_[0-9A-Fa-f]{24}$")]
-    pub cursor: Option<String>,
 }
 
 /// A page of requests.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TakedownPage {
-    /// The requests.
+    /// The requests of this page, newest first.
     pub takedowns: Vec<Takedown>,
     /// Pass as `cursor` for the next page; null at the end.
     pub next_cursor: Option<String>,
 }
 
-/// A 422 for one bad query parameter.
-pub fn bad_query(field: &str, en: &str, vi: &str) -> ApiError {
-    ApiError::invalid(vec![FieldProblem {
-        field: field.into(),
-        code: "invalid_value".into(),
-        message: Text::new(en.to_owned(), vi.to_owned()),
-    }])
-}
-
-/// Checks `limit` and `cursor`.
-pub fn paging(limit: Option<usize>, cursor: Option<&str>) -> Result<usize, ApiError> {
-    let limit = limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(bad_query(
-            "limit",
-            "limit must be between 1 and 1000.",
-            "limit phải từ 1 đến 1000.",
-        ));
-    }
-    if cursor.is_some_and(|c| !is_id(c)) {
-        return Err(bad_query(
-            "cursor",
-            "Not a cursor this service gave out.",
-            "Con trỏ không do dịch vụ này cấp.",
-        ));
-    }
-    Ok(limit)
-}
-
 /// Lists requests, newest first: an authority its agency's, admin all.
-#[utoipa::path(get, path = "/v1/takedowns", tag = "takedowns", operation_id = "list_takedowns", params(ListQuery),
+#[utoipa::path(get, path = "/v1/takedowns", tag = "takedowns", operation_id = "list_takedowns", params(ListQuery, IdPaging),
     responses(
         (status = 200, description = "A page of requests", body = TakedownPage),
-        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an authority or admin key", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad filter or paging", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
+    paging: IdPaging,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<TakedownPage>, ApiError> {
-    let limit = paging(query.limit, query.cursor.as_deref())?;
-    let wanted_state = match query.state.as_deref() {
-        None => None,
-        Some(s) => Some(TdState::parse(s).ok_or_else(|| {
-            bad_query(
-                "state",
-                "Not a takedown state.",
-                "Không phải trạng thái hợp lệ.",
-            )
-        })?),
-    };
-    let wanted_channel = match query.channel.as_deref() {
-        None => None,
-        Some(c) => Some(Channel::parse(c).ok_or_else(|| {
-            bad_query(
-                "channel",
-                "channel is registry, operators or platform.",
-                "channel là registry, operators hoặc platform.",
-            )
-        })?),
-    };
+    let (wanted_state, wanted_channel) = (query.state, query.channel);
     let wanted_target = query.target.as_deref().map(|t| {
         let mut ignored = Vec::new();
         crate::takedown::request::parse_target(t, &mut ignored)
@@ -413,8 +337,8 @@ pub async fn list(
     let (takedowns, next_cursor) = store::list(
         state.store(),
         &index,
-        query.cursor.as_deref(),
-        limit,
+        paging.cursor.as_deref(),
+        paging.limit,
         true,
         |t| {
             wanted_state.is_none_or(|s| t.state == s)
@@ -436,10 +360,8 @@ pub async fn list(
 #[utoipa::path(get, path = "/v1/takedowns/{id}", tag = "takedowns",
     params(("id" = String, Path, description = "The request's id: `td_` and 24 hexadecimal digits (any other shape is a 404)", pattern = "^td_[0-9A-Fa-f]{24}$", example = "td_019a3c5e7f80a1b2c3d4e5f6")),
     responses(
-        (status = 200, description = "The request", body = Takedown),
+        (status = 200, description = "The request with its state, channel, resolution and history", body = Takedown),
         BadPath,
-        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an authority or admin key", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request, or another agency's", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
@@ -458,12 +380,12 @@ pub async fn get_one(
         .ok_or_else(ApiError::not_found)
 }
 
-/// `withdraw` body.
+/// The body of a withdrawal: why the authority withdraws its request.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"reason": "Lifted by court order 45/2026/QĐ-TA."}))]
 pub struct WithdrawInput {
-    /// Why.
+    /// Why the authority withdraws: shown in the history and the audit log.
     // Optional to the parser: a missing reason is the handler's 422 naming `reason`.
     #[schema(value_type = Reason)]
     pub reason: Option<String>,
@@ -476,11 +398,9 @@ pub struct WithdrawInput {
     responses(
         (status = 200, description = "The request in its new state", body = Takedown),
         JsonBodyProblems,
-        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an authority or admin key", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request, or another agency's", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already final", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "No reason", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The request is in a final state and cannot be withdrawn", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The reason is missing, empty or too long", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
 pub async fn withdraw(
@@ -513,8 +433,6 @@ pub async fn withdraw(
     responses(
         (status = 200, description = "The request in its new state (`pending_review` or `blocked`)", body = Takedown),
         JsonBodyProblems,
-        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an authority or admin key", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request, or another agency's", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not in needs_review", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "No reason, or accept_collateral not true", body = Problem, content_type = "application/problem+json"),

@@ -17,11 +17,11 @@ use crate::i18n::Lang;
 use crate::origin::einvoice::reference::{validate, InvoiceRefInput};
 use crate::origin::findings::{Finding, FindingCode, Severity};
 use crate::origin::gs1::Gtin;
-use crate::origin::invoice_match::{match_invoice, LookupStatus};
 use crate::origin::tax_code::TaxCode;
 use crate::reference::invoice::Invoice;
 use crate::reference::taxpayer::Taxpayer;
 use crate::store::reference as store;
+use crate::verify::invoice_match::{match_invoice, LookupStatus};
 
 /// Longest path segment accepted as a tax code before it is refused unread.
 const MAX_TAX_CODE_INPUT: usize = 64;
@@ -68,8 +68,6 @@ pub struct ValueError {
     responses(
         (status = 200, description = "The check (also for invalid codes)", body = TaxCodeAnswer),
         BadPath,
-        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a platform, authority or admin key", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
 pub async fn tax_code(
@@ -124,7 +122,7 @@ pub struct InvoiceCheckAnswer {
 /// A finding as clients see it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct FindingAnswer {
-    /// Stable code.
+    /// Stable machine code of the finding (`tax_code_inactive`, …).
     pub code: FindingCode,
     /// `info`, `warning` or `critical`.
     pub severity: Severity,
@@ -153,8 +151,6 @@ impl FindingAnswer {
     responses(
         (status = 200, description = "The check (also for invalid references)", body = InvoiceCheckAnswer),
         JsonBodyProblems,
-        (status = 401, description = "No or unknown key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a platform, authority or admin key", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields of the wrong type", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]

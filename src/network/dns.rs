@@ -8,9 +8,9 @@
 //! Caching: none in-process by default ([`ResolverSettings::cache_size`] is 0). The configured
 //! name servers are recursive resolvers that cache (honouring TTLs) for every client; within
 //! one request, each name, registrable domain and address is asked for once anyway (see
-//! `lookups`). hickory's in-process cache cost about 15 % of the CPU of every uncached query
-//! (its inserts), while it saved no query within a request (BENCHMARKS.md, "Resolution"). A
-//! non-zero size turns it back on, bounded and TTL-honouring, per [`Resolver`] value.
+//! `lookups`), so an in-process cache would only add its inserts to every uncached query (the
+//! measurement is in BENCHMARKS.md, "Resolution"). A non-zero size turns it back on, bounded
+//! and TTL-honouring, per [`Resolver`] value.
 //!
 //! With a configured name server list, queries are first asked directly over UDP (see
 //! `exchange`: a fresh randomly-bound socket per name, a random id per query and a strict

@@ -1,8 +1,8 @@
 //! The common DNS queries, asked directly: one UDP exchange with a configured name server.
 //!
-//! hickory-resolver spends most of the CPU of an uncached query in its layers (name server
-//! pool, shared look-up, retry stream, exchange and UDP client stream), not in the exchange
-//! itself (BENCHMARKS.md, "Resolution"). [`UdpPath`] does the exchange and nothing else, and
+//! hickory-resolver's layers (name server pool, shared look-up, retry stream, exchange and UDP
+//! client stream) sit between a query and its one UDP exchange (their cost is measured in
+//! BENCHMARKS.md, "Resolution"). [`UdpPath`] does the exchange and nothing else, and
 //! hands every case it does not settle back to hickory-resolver ([`Exchange::Defer`]):
 //!
 //! - a truncated answer (hickory asks again over TCP);

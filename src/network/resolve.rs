@@ -113,15 +113,15 @@ pub enum TargetKind {
 /// DNS records of a domain target.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Records {
-    /// IPv4 addresses.
+    /// IPv4 addresses the name resolves to (A records).
     #[schema(value_type = Vec<String>)]
     pub a: Vec<IpAddr>,
-    /// IPv6 addresses.
+    /// IPv6 addresses the name resolves to (AAAA records).
     #[schema(value_type = Vec<String>)]
     pub aaaa: Vec<IpAddr>,
     /// The CNAME chain, each hop's target in order.
     pub cname: Vec<String>,
-    /// Name servers.
+    /// The name servers of the name's zone (NS records).
     pub ns: Vec<String>,
     /// Mail exchangers, by preference.
     pub mx: Vec<MxRecord>,
@@ -130,7 +130,7 @@ pub struct Records {
 /// One address of a target.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AddressInfo {
-    /// The address.
+    /// The address (IPv4 or IPv6), in canonical text.
     #[schema(value_type = String)]
     pub ip: IpAddr,
     /// Its first PTR name, if any.

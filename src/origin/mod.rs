@@ -2,12 +2,10 @@
 //! the findings checks report. Nothing here does I/O or reads the clock; dates are judged on
 //! the Vietnamese calendar date ([`vietnam_date`]).
 
-pub mod claim;
 pub mod country;
 pub mod einvoice;
 pub mod findings;
 pub mod gs1;
-pub mod invoice_match;
 pub mod tax_code;
 mod text;
 

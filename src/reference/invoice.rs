@@ -44,7 +44,7 @@ pub struct Invoice {
     pub symbol: String,
     /// Invoice number, without leading zeros.
     pub number: String,
-    /// Issue date.
+    /// The date the invoice was issued (Vietnamese calendar date).
     pub issued_on: NaiveDate,
     /// The tax authority's code (`C` invoices).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -52,7 +52,7 @@ pub struct Invoice {
     /// Buyer's tax code, canonical.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buyer_tax_code: Option<String>,
-    /// Status.
+    /// Whether the invoice stands, was replaced, adjusted or cancelled.
     pub status: InvoiceStatus,
     /// Lines of the invoice.
     #[serde(default)]
@@ -65,10 +65,10 @@ pub struct InvoiceItem {
     /// GTIN of the goods, 14 digits, when the seller recorded one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gtin: Option<String>,
-    /// Description.
+    /// The goods or service as the invoice line names them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Quantity.
+    /// The quantity on the invoice line, in its unit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity: Option<f64>,
 }

@@ -5,11 +5,9 @@
 //! and validated here (pure: no I/O) into a canonical record, or rejected with one error per
 //! bad field. Storing is `store::reference`; streaming the lines is [`import`].
 
-pub mod import;
 pub mod invoice;
 pub mod platform;
 pub mod product;
-pub mod samples;
 pub mod taxpayer;
 
 use chrono::NaiveDate;

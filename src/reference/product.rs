@@ -29,9 +29,9 @@ const MAX_LOT_CHARS: usize = 20;
 pub struct Product {
     /// GTIN, 14 digits.
     pub gtin: String,
-    /// Product name.
+    /// The product's name as registered.
     pub name: String,
-    /// Brand.
+    /// The brand the product is sold under.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub brand: Option<String>,
     /// The manufacturer's tax code (canonical form); absent for imported goods made abroad.
@@ -74,10 +74,10 @@ impl Product {
 pub struct Lot {
     /// Lot number (AI 10).
     pub lot: String,
-    /// Production date.
+    /// The lot's production date, when the steward gave one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub produced_on: Option<NaiveDate>,
-    /// Expiry date.
+    /// The lot's expiry date, when the steward gave one; it is expired the day after.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_on: Option<NaiveDate>,
     /// Whether the lot is recalled.

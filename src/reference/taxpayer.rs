@@ -23,7 +23,7 @@ pub enum TaxpayerStatus {
 pub struct Taxpayer {
     /// Canonical tax code (branches with the dash).
     pub tax_code: String,
-    /// Registered name.
+    /// The taxpayer's registered name.
     pub name: String,
     /// Status at the tax authority.
     pub status: TaxpayerStatus,

@@ -6,6 +6,8 @@
 //! same atomic step as what it records and concurrent writers never race for the head.
 //! Verification walks the stream from the start and names the first entry that does not fit.
 
+use super::error::op;
+use super::StoreResult;
 use chrono::{DateTime, Utc};
 use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
@@ -52,7 +54,7 @@ pub struct ChainedEntry {
 /// The result of verifying the chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Verification {
-    /// Entries read.
+    /// How many entries were read and checked.
     pub entries: u64,
     /// Hash of the last entry (the genesis hash for an empty log).
     pub head: String,
@@ -80,7 +82,7 @@ pub async fn append(
     subject: &str,
     agency: Option<&str>,
     details: serde_json::Value,
-) -> redis::RedisResult<u64> {
+) -> StoreResult<u64> {
     let mut change = Change::new();
     change.audit(actor, action, subject, agency, &details);
     match change.apply(store).await? {
@@ -88,7 +90,8 @@ pub async fn append(
         Applied::Refused { .. } => Err(redis::RedisError::from((
             redis::ErrorKind::ClientError,
             "an audit append has no precondition to refuse it",
-        ))),
+        )))
+        .map_err(op("audit.append")),
     }
 }
 
@@ -100,7 +103,7 @@ pub async fn list(
     cursor: Option<&str>,
     limit: usize,
     keep: impl Fn(&AuditEntry) -> bool,
-) -> redis::RedisResult<(Vec<ChainedEntry>, Option<String>)> {
+) -> StoreResult<(Vec<ChainedEntry>, Option<String>)> {
     let mut conn = store.conn();
     let mut start = cursor
         .map(|c| format!("({c}"))
@@ -160,7 +163,7 @@ fn decode(fields: &[(String, String)]) -> Option<ChainedEntry> {
 }
 
 /// Recomputes the chain from the first entry.
-pub async fn verify(store: &Store) -> redis::RedisResult<Verification> {
+pub async fn verify(store: &Store) -> StoreResult<Verification> {
     let mut conn = store.conn();
     let mut start = "-".to_owned();
     let mut prev = GENESIS.to_owned();

@@ -14,14 +14,17 @@
 //! atomically with the state change and its audit entry. Full answers read a copy of the
 //! sorted set taken at one version, so a full list is always exactly one version.
 
+use super::error::op;
+use super::StoreResult;
 use chrono::{DateTime, Utc};
 use redis::AsyncCommands;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::change::Change;
-use super::{keys, Store};
+use super::change::{Change, Cmd};
+use super::{keys, scripts, Store};
 use crate::takedown::blocklist::{Change as LogChange, Checksum, Entry};
+pub use crate::takedown::compliance::Ack;
+use crate::takedown::compliance::LogMark;
 use crate::takedown::request::TargetType;
 
 /// Values read per page of a full answer.
@@ -61,7 +64,7 @@ fn type_name(kind: TargetType) -> &'static str {
 }
 
 /// Who holds `value` now (comma-separated takedown ids, `""` for nobody), and its entry.
-pub async fn holders(store: &Store, value: &str) -> redis::RedisResult<(String, Option<Entry>)> {
+pub async fn holders(store: &Store, value: &str) -> StoreResult<(String, Option<Entry>)> {
     let mut conn = store.conn();
     let (holders, entry): (Option<String>, Option<String>) = redis::pipe()
         .hget(keys::blocklist_holders(), value)
@@ -83,6 +86,7 @@ fn log(
     retention: u64,
     now: DateTime<Utc>,
 ) {
+    let entry_json = change.json("blocklist entry", entry);
     let args = [
         "MAXLEN".to_owned(),
         "~".into(),
@@ -91,11 +95,34 @@ fn log(
         "op".into(),
         if added { "add" } else { "remove" }.into(),
         "entry".into(),
-        serde_json::to_string(entry).unwrap_or_default(),
+        entry_json,
         "at".into(),
         now.to_rfc3339(),
     ];
-    change.op("XADD", &keys::blocklist_log(), args);
+    change.op(Cmd::Xadd, &keys::blocklist_log(), args);
+}
+
+/// The takedown ids in a holders field (`td_a,td_b`).
+fn holder_ids(holders: &str) -> Vec<&str> {
+    holders.split(',').filter(|s| !s.is_empty()).collect()
+}
+
+/// Counts `entry` in (`added`) or out of its type's total and logs the change as `version`.
+fn count_and_log(
+    change: &mut Change,
+    version: &str,
+    added: bool,
+    entry: &Entry,
+    retention: u64,
+    now: DateTime<Utc>,
+) {
+    let delta = if added { "1" } else { "-1" };
+    change.op(
+        Cmd::Hincrby,
+        &keys::blocklist_types(),
+        [type_name(entry.kind), delta],
+    );
+    log(change, version, added, entry, retention, now);
 }
 
 /// Adds to `change` what puts `entry` on the list for its takedown, given the holders read
@@ -108,10 +135,7 @@ pub fn add(
     retention: u64,
     now: DateTime<Utc>,
 ) -> Option<usize> {
-    let ids: Vec<&str> = holders_before
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .collect();
+    let ids = holder_ids(holders_before);
     if ids.contains(&entry.takedown_id.as_str()) {
         return None;
     }
@@ -123,34 +147,29 @@ pub fn add(
     }
     now_holding.push_str(&entry.takedown_id);
     change.op(
-        "HSET",
+        Cmd::Hset,
         &keys::blocklist_holders(),
         [entry.value.clone(), now_holding],
     );
     if ids.is_empty() {
         let version = change.counter(&keys::blocklist_version(), "blocklist_version");
-        let json = serde_json::to_string(entry).unwrap_or_default();
+        let json = change.json("blocklist entry", entry);
         change
             .op(
-                "HSET",
+                Cmd::Hset,
                 &keys::blocklist_active(),
                 [entry.value.clone(), json],
             )
             .op(
-                "HSET",
+                Cmd::Hset,
                 &keys::blocklist_added(),
                 [entry.value.clone(), version.clone()],
             )
             .index_add(
                 &keys::blocklist_sorted(),
                 &member(&entry.value, entry.subdomains),
-            )
-            .op(
-                "HINCRBY",
-                &keys::blocklist_types(),
-                [type_name(entry.kind), "1"],
             );
-        log(change, &version, true, entry, retention, now);
+        count_and_log(change, &version, true, entry, retention, now);
     }
     Some(index)
 }
@@ -167,10 +186,7 @@ pub fn remove(
     retention: u64,
     now: DateTime<Utc>,
 ) -> Option<usize> {
-    let ids: Vec<&str> = holders_before
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .collect();
+    let ids = holder_ids(holders_before);
     if !ids.contains(&takedown_id) {
         return None;
     }
@@ -178,56 +194,41 @@ pub fn remove(
     let rest: Vec<&str> = ids.into_iter().filter(|id| *id != takedown_id).collect();
     if !rest.is_empty() {
         change.op(
-            "HSET",
+            Cmd::Hset,
             &keys::blocklist_holders(),
             [value.to_owned(), rest.join(",")],
         );
         return Some(index);
     }
-    change.op("HDEL", &keys::blocklist_holders(), [value]);
+    change.op(Cmd::Hdel, &keys::blocklist_holders(), [value]);
     let Some(entry) = entry else {
         return Some(index);
     };
     let version = change.counter(&keys::blocklist_version(), "blocklist_version");
     change
-        .op("HDEL", &keys::blocklist_active(), [value])
-        .op("HDEL", &keys::blocklist_added(), [value])
+        .op(Cmd::Hdel, &keys::blocklist_active(), [value])
+        .op(Cmd::Hdel, &keys::blocklist_added(), [value])
         .op(
-            "ZREM",
+            Cmd::Zrem,
             &keys::blocklist_sorted(),
             [member(value, entry.subdomains)],
-        )
-        .op(
-            "HINCRBY",
-            &keys::blocklist_types(),
-            [type_name(entry.kind), "-1"],
         );
-    log(change, &version, false, entry, retention, now);
+    count_and_log(change, &version, false, entry, retention, now);
     Some(index)
 }
 
 /// The current version (0 before the first change).
-pub async fn version(store: &Store) -> redis::RedisResult<u64> {
+pub async fn version(store: &Store) -> StoreResult<u64> {
     let mut conn = store.conn();
     let version: Option<u64> = conn.get(keys::blocklist_version()).await?;
     Ok(version.unwrap_or(0))
 }
 
-const SNAPSHOT: &str = r#"
-local version = tonumber(redis.call('GET', KEYS[1]) or '0')
-local copy = ARGV[1] .. version
-if redis.call('EXISTS', copy) == 0 and redis.call('EXISTS', KEYS[2]) == 1 then
-  redis.call('COPY', KEYS[2], copy)
-end
-redis.call('EXPIRE', copy, tonumber(ARGV[2]))
-return version
-"#;
-
 /// A copy of the sorted values at the current version: `(version, key of the copy)`.
-pub async fn snapshot(store: &Store) -> redis::RedisResult<(u64, String)> {
+pub async fn snapshot(store: &Store) -> StoreResult<(u64, String)> {
     let mut conn = store.conn();
     let prefix = keys::blocklist_snapshot_prefix();
-    let version: u64 = redis::Script::new(SNAPSHOT)
+    let version: u64 = scripts::BLOCKLIST_SNAPSHOT
         .key(keys::blocklist_version())
         .key(keys::blocklist_sorted())
         .arg(&prefix)
@@ -238,21 +239,18 @@ pub async fn snapshot(store: &Store) -> redis::RedisResult<(u64, String)> {
 }
 
 /// One page of a snapshot after `after` (exclusive member; from the start when `None`).
-pub async fn page(
-    store: &Store,
-    snapshot: &str,
-    after: Option<&str>,
-) -> redis::RedisResult<Vec<String>> {
+pub async fn page(store: &Store, snapshot: &str, after: Option<&str>) -> StoreResult<Vec<String>> {
     let mut conn = store.conn();
     let start = after
         .map(|m| format!("({m}"))
         .unwrap_or_else(|| "-".to_owned());
     conn.zrangebylex_limit(snapshot, &start, "+", 0, PAGE as isize)
         .await
+        .map_err(op("blocklist.page"))
 }
 
 /// The entries (with `added_in`) of `values`; values no longer active are left out.
-pub async fn entries(store: &Store, values: &[&str]) -> redis::RedisResult<Vec<Entry>> {
+pub async fn entries(store: &Store, values: &[&str]) -> StoreResult<Vec<Entry>> {
     if values.is_empty() {
         return Ok(Vec::new());
     }
@@ -280,7 +278,7 @@ pub async fn entries(store: &Store, values: &[&str]) -> redis::RedisResult<Vec<E
 
 /// The checksum of the list at the snapshot's version, from the cache or computed by reading
 /// the snapshot (and then cached).
-pub async fn checksum(store: &Store, version: u64, snapshot: &str) -> redis::RedisResult<String> {
+pub async fn checksum(store: &Store, version: u64, snapshot: &str) -> StoreResult<String> {
     let mut conn = store.conn();
     let (cached_version, cached): (Option<u64>, Option<String>) = redis::cmd("HMGET")
         .arg(keys::blocklist_checksum())
@@ -308,22 +306,18 @@ pub async fn checksum(store: &Store, version: u64, snapshot: &str) -> redis::Red
     }
     let sum = sum.finish();
     // Only move the cache forward.
-    let _: () = redis::Script::new(
-        r#"local v = tonumber(redis.call('HGET', KEYS[1], 'version') or '-1')
-if tonumber(ARGV[1]) > v then redis.call('HSET', KEYS[1], 'version', ARGV[1], 'sha256', ARGV[2]) end
-return 0"#,
-    )
-    .key(keys::blocklist_checksum())
-    .arg(version)
-    .arg(&sum)
-    .invoke_async(&mut conn)
-    .await
-    .map(|_: i64| ())?;
+    let _: () = scripts::CHECKSUM_FORWARD
+        .key(keys::blocklist_checksum())
+        .arg(version)
+        .arg(&sum)
+        .invoke_async(&mut conn)
+        .await
+        .map(|_: i64| ())?;
     Ok(sum)
 }
 
 /// Whether the retained log still holds every change after `since`.
-pub async fn log_reaches(store: &Store, since: u64) -> redis::RedisResult<bool> {
+pub async fn log_reaches(store: &Store, since: u64) -> StoreResult<bool> {
     let mut conn = store.conn();
     let first: redis::streams::StreamRangeReply = conn
         .xrange_count(keys::blocklist_log(), "-", "+", 1)
@@ -337,11 +331,7 @@ pub async fn log_reaches(store: &Store, since: u64) -> redis::RedisResult<bool> 
 
 /// The changes after `since` up to `upto` (inclusive), or `None` when some of them are no
 /// longer in the retained log (the caller answers in full).
-pub async fn changes(
-    store: &Store,
-    since: u64,
-    upto: u64,
-) -> redis::RedisResult<Option<Vec<LogChange>>> {
+pub async fn changes(store: &Store, since: u64, upto: u64) -> StoreResult<Option<Vec<LogChange>>> {
     if since >= upto {
         return Ok(Some(Vec::new()));
     }
@@ -371,13 +361,9 @@ pub async fn changes(
     ))
 }
 
-/// The time of each version in `(after, upto]` that added an entry, oldest first, at most
-/// `limit`: for compliance figures.
-pub async fn additions_after(
-    store: &Store,
-    after: u64,
-    limit: usize,
-) -> redis::RedisResult<Vec<(u64, DateTime<Utc>, bool)>> {
+/// The log records after version `after`, oldest first, at most `limit`: for compliance
+/// figures.
+pub async fn log_after(store: &Store, after: u64, limit: usize) -> StoreResult<Vec<LogMark>> {
     let mut conn = store.conn();
     let reply: redis::streams::StreamRangeReply = conn
         .xrange_count(keys::blocklist_log(), format!("({after}"), "+", limit)
@@ -390,40 +376,24 @@ pub async fn additions_after(
             let at: String = e.get("at")?;
             let at = DateTime::parse_from_rfc3339(&at).ok()?.with_timezone(&Utc);
             let added = e.get::<String>("op").as_deref() == Some("add");
-            Some((version, at, added))
+            Some(LogMark { version, at, added })
         })
         .collect())
 }
 
-/// An operator's acknowledgement.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Ack {
-    /// The version it applied.
-    pub version: u64,
-    /// When it said so.
-    pub at: DateTime<Utc>,
-}
-
 /// Records an operator's acknowledgement, with its audit entry.
-pub async fn ack(
-    store: &Store,
-    actor: &str,
-    operator: &str,
-    version: u64,
-) -> redis::RedisResult<Ack> {
+pub async fn ack(store: &Store, actor: &str, operator: &str, version: u64) -> StoreResult<Ack> {
     let ack = Ack {
         version,
         at: Utc::now(),
     };
     let mut change = Change::new();
+    let ack_json = change.json("acknowledgement", &ack);
     change
         .op(
-            "HSET",
+            Cmd::Hset,
             &keys::blocklist_acks(),
-            [
-                operator.to_owned(),
-                serde_json::to_string(&ack).unwrap_or_default(),
-            ],
+            [operator.to_owned(), ack_json],
         )
         .audit(
             actor,
@@ -437,7 +407,7 @@ pub async fn ack(
 }
 
 /// Every operator's last acknowledgement.
-pub async fn acks(store: &Store) -> redis::RedisResult<Vec<(String, Ack)>> {
+pub async fn acks(store: &Store) -> StoreResult<Vec<(String, Ack)>> {
     let mut conn = store.conn();
     let all: std::collections::HashMap<String, String> =
         conn.hgetall(keys::blocklist_acks()).await?;
@@ -450,10 +420,22 @@ pub async fn acks(store: &Store) -> redis::RedisResult<Vec<(String, Ack)>> {
 }
 
 /// Active entries by type.
-pub async fn counts(store: &Store) -> redis::RedisResult<Vec<(String, i64)>> {
+pub async fn counts(store: &Store) -> StoreResult<Vec<(String, i64)>> {
     let mut conn = store.conn();
     let all: std::collections::HashMap<String, i64> = conn.hgetall(keys::blocklist_types()).await?;
     let mut out: Vec<(String, i64)> = all.into_iter().collect();
     out.sort();
     Ok(out)
+}
+
+/// The newest version whose checksum the workers computed, and that checksum.
+pub async fn cached_checksum(store: &Store) -> StoreResult<(Option<u64>, Option<String>)> {
+    let mut conn = store.conn();
+    redis::cmd("HMGET")
+        .arg(keys::blocklist_checksum())
+        .arg("version")
+        .arg("sha256")
+        .query_async(&mut conn)
+        .await
+        .map_err(op("blocklist.cached_checksum"))
 }

@@ -19,6 +19,7 @@
 //! The cache holds at most [`MAX_ENTRIES`] answers; when full, an arbitrary eighth of them is
 //! dropped.
 
+use super::StoreResult;
 use std::any::Any;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -103,7 +104,7 @@ impl ReadCache {
     }
 
     /// GET `key`, decoded by `decode`; from memory when Redis has not said it changed.
-    pub async fn get<T, F>(&self, key: &str, decode: F) -> redis::RedisResult<Arc<T>>
+    pub async fn get<T, F>(&self, key: &str, decode: F) -> StoreResult<Arc<T>>
     where
         T: Send + Sync + 'static,
         F: FnOnce(Option<String>) -> T,
@@ -128,7 +129,7 @@ impl ReadCache {
     }
 
     /// SISMEMBER `key` `member`; from memory when Redis has not said the set changed.
-    pub async fn is_member(&self, key: &str, member: &str) -> redis::RedisResult<bool> {
+    pub async fn is_member(&self, key: &str, member: &str) -> StoreResult<bool> {
         let held = self.held(key, |slot| {
             let (at, found) = slot.members.get(member)?;
             fresh(*at).then_some(*found)
@@ -170,7 +171,7 @@ impl ReadCache {
     async fn query<T: redis::FromRedisValue>(
         &self,
         command: &redis::Cmd,
-    ) -> redis::RedisResult<(T, bool)> {
+    ) -> StoreResult<(T, bool)> {
         let tracking = self.inner.lock().conn.clone();
         if let Some(mut conn) = tracking {
             if let Ok(answer) = command.query_async(&mut conn).await {

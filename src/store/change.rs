@@ -38,7 +38,7 @@
 //! what lets the script run on Redis Cluster.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, LazyLock, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -49,12 +49,15 @@ use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
 use super::audit::{chain_hash, GENESIS};
-use super::{keys, Store};
+use super::error::op;
+use super::{keys, scripts, Store, StoreError, StoreResult};
 
-static SCRIPT: LazyLock<redis::Script> =
-    LazyLock::new(|| redis::Script::new(include_str!("lua/change.lua")));
-
-/// Most changes sent in one script call.
+/// Most changes sent in one script call. A script call holds Redis for its whole run, so the
+/// bound keeps that run short: at the roughly 44 µs of Redis time a submission measured
+/// (BENCHMARKS.md, group commit), a full group holds Redis for about 6 ms. Queues deeper than
+/// this go in several groups, pipelined. The value is a bound, not a tuning that was measured
+/// against others; changing it wants `tests/api/change_group_commit.rs` and the intake benchmark
+/// run again.
 pub const MAX_GROUP: usize = 129;
 /// How long the appender keeps chaining its groups again while other writers move the head
 /// before every one of its own gets through, before it answers them with an error.
@@ -74,6 +77,80 @@ struct AuditBody<'a> {
     subject: &'a str,
     agency: Option<&'a str>,
     details: &'a Value,
+}
+
+/// The Redis commands a change may make; `lua/change.lua` allows exactly these (and its own
+/// `INDEX` and `COUNTER`, see [`Change::index_add`] and [`Change::counter`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmd {
+    /// `HSET key field value …`
+    Hset,
+    /// `HDEL key field …`
+    Hdel,
+    /// `HINCRBY key field n`
+    Hincrby,
+    /// `RPUSH key value …`
+    Rpush,
+    /// `SET key value [options]`
+    Set,
+    /// `DEL key`
+    Del,
+    /// `SADD key member …`
+    Sadd,
+    /// `SREM key member …`
+    Srem,
+    /// `ZADD key score member …`
+    Zadd,
+    /// `ZREM key member …`
+    Zrem,
+    /// `ZREMRANGEBYSCORE key min max`
+    ZremRangeByScore,
+    /// `XADD key [MAXLEN …] id field value …`
+    Xadd,
+    /// `XACK key group id …`
+    Xack,
+    /// `XDEL key id …`
+    Xdel,
+}
+
+impl Cmd {
+    /// Every command, for the check against the script's list.
+    pub const ALL: [Cmd; 14] = [
+        Cmd::Hset,
+        Cmd::Hdel,
+        Cmd::Hincrby,
+        Cmd::Rpush,
+        Cmd::Set,
+        Cmd::Del,
+        Cmd::Sadd,
+        Cmd::Srem,
+        Cmd::Zadd,
+        Cmd::Zrem,
+        Cmd::ZremRangeByScore,
+        Cmd::Xadd,
+        Cmd::Xack,
+        Cmd::Xdel,
+    ];
+
+    /// The command's name as Redis and the script know it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cmd::Hset => "HSET",
+            Cmd::Hdel => "HDEL",
+            Cmd::Hincrby => "HINCRBY",
+            Cmd::Rpush => "RPUSH",
+            Cmd::Set => "SET",
+            Cmd::Del => "DEL",
+            Cmd::Sadd => "SADD",
+            Cmd::Srem => "SREM",
+            Cmd::Zadd => "ZADD",
+            Cmd::Zrem => "ZREM",
+            Cmd::ZremRangeByScore => "ZREMRANGEBYSCORE",
+            Cmd::Xadd => "XADD",
+            Cmd::Xack => "XACK",
+            Cmd::Xdel => "XDEL",
+        }
+    }
 }
 
 /// What [`Change::apply`] found.
@@ -97,7 +174,7 @@ pub enum Applied {
 }
 
 /// A change being assembled.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Change {
     keys: Vec<String>,
     /// `[kind, k, args…]`, `k` a 1-based index into `keys`.
@@ -105,6 +182,8 @@ pub struct Change {
     /// `[COMMAND, k, args…]`.
     ops: Vec<Vec<String>>,
     audits: Vec<String>,
+    /// The first argument that could not be encoded: the change fails without writing.
+    unencodable: Option<StoreError>,
 }
 
 impl Default for Change {
@@ -121,6 +200,20 @@ impl Change {
             checks: Vec::new(),
             ops: Vec::new(),
             audits: Vec::new(),
+            unencodable: None,
+        }
+    }
+
+    /// `value` as JSON text for an argument. Should it not encode, [`Change::apply`] fails
+    /// with [`StoreError::Encode`] and writes nothing: an empty text is never stored.
+    pub fn json<T: Serialize + ?Sized>(&mut self, what: &'static str, value: &T) -> String {
+        match serde_json::to_string(value) {
+            Ok(text) => text,
+            Err(error) => {
+                self.unencodable
+                    .get_or_insert(StoreError::encode(what, error));
+                String::new()
+            }
         }
     }
 
@@ -152,9 +245,18 @@ impl Change {
         self.checks.len()
     }
 
-    /// Adds a write: `command key args…` (HSET, HDEL, RPUSH, ZADD, ZREM, XADD, SET, DEL,
-    /// SADD, SREM, HINCRBY, XACK, XDEL, ZREMRANGEBYSCORE).
-    pub fn op<I, A>(&mut self, command: &'static str, key: &str, args: I) -> &mut Change
+    /// Adds a write: `command key args…`.
+    pub fn op<I, A>(&mut self, command: Cmd, key: &str, args: I) -> &mut Change
+    where
+        I: IntoIterator<Item = A>,
+        A: Into<String>,
+    {
+        self.raw_op(command.as_str(), key, args)
+    }
+
+    /// Adds `command key args…` for any command the script knows, the internal ones
+    /// (`INDEX`, `COUNTER`) included.
+    fn raw_op<I, A>(&mut self, command: &'static str, key: &str, args: I) -> &mut Change
     where
         I: IntoIterator<Item = A>,
         A: Into<String>,
@@ -171,7 +273,7 @@ impl Change {
     /// else in the group reads or writes that index, so no command can tell them from adds
     /// made in place; what they save is Redis's work per command.
     pub fn index_add(&mut self, key: &str, member: &str) -> &mut Change {
-        self.op("INDEX", key, [member])
+        self.raw_op("INDEX", key, [member])
     }
 
     /// Increments the counter `key` and names the new value: an argument of a later
@@ -212,30 +314,37 @@ impl Change {
 
     /// Runs the change atomically (in a group with others queued at the same time, see the
     /// module documentation).
-    pub async fn apply(&self, store: &Store) -> RedisResult<Applied> {
+    pub async fn apply(mut self, store: &Store) -> StoreResult<Applied> {
+        if let Some(error) = self.unencodable {
+            return Err(error);
+        }
         let (reply, answer) = oneshot::channel();
+        let body = self.body();
         let job = Job {
-            keys: self.keys.clone(),
-            body: self.body(),
-            audits: self.audits.clone(),
+            keys: self.keys,
+            body,
+            audits: self.audits,
             reply,
         };
         if store.appender.sender(store).send(job).await.is_err() {
-            return Err(appender_stopped());
+            return Err(appender_stopped()).map_err(op("change.apply"));
         }
-        answer.await.unwrap_or_else(|_| Err(appender_stopped()))
+        answer
+            .await
+            .unwrap_or_else(|_| Err(appender_stopped()))
+            .map_err(op("change.apply"))
     }
 
     /// The checks and ops as the script reads them: the count of checks, each check as its
     /// length and items, the count of ops, each op as its length and items.
-    fn body(&self) -> Vec<String> {
+    fn body(&mut self) -> Vec<String> {
         let items = |lists: &[Vec<String>]| lists.iter().map(|l| l.len() + 1).sum::<usize>();
         let mut body = Vec::with_capacity(2 + items(&self.checks) + items(&self.ops));
-        for lists in [&self.checks, &self.ops] {
+        for lists in [&mut self.checks, &mut self.ops] {
             body.push(lists.len().to_string());
-            for list in lists {
+            for list in lists.drain(..) {
                 body.push(list.len().to_string());
-                body.extend(list.iter().cloned());
+                body.extend(list);
             }
         }
         body
@@ -289,47 +398,74 @@ struct Sent {
 /// head the one before it will leave. Redis checks that head for every group, so a group sent
 /// after one that was not wholly made (or that arrived out of order) writes nothing and is
 /// sent again: pipelining never forks the chain, it only saves round trips.
-async fn run_appender(conn: ConnectionManager, mut queue: mpsc::Receiver<Job>) {
-    // The head the groups on the wire will leave if they are all made; `None`: read it.
-    let mut head: Option<Head> = None;
-    let mut in_flight: VecDeque<Sent> = VecDeque::new();
-    // Changes to send before anything new: the rest of groups that were not wholly made.
-    let mut again: VecDeque<Job> = VecDeque::new();
-    let mut waiting: VecDeque<Job> = VecDeque::new();
-    // A group on the wire was not wholly made: send nothing new until all are answered.
-    let mut draining = false;
-    let mut conflicts = 0u32;
-    // When the head was first found moved, in the present run of conflicts.
-    let mut conflicted_since: Option<tokio::time::Instant> = None;
-    let mut open = true;
+async fn run_appender(conn: ConnectionManager, queue: mpsc::Receiver<Job>) {
+    let mut task = AppenderTask {
+        conn,
+        queue,
+        head: None,
+        in_flight: VecDeque::new(),
+        again: VecDeque::new(),
+        waiting: VecDeque::new(),
+        draining: false,
+        conflicts: 0,
+        conflicted_since: None,
+        open: true,
+    };
     loop {
-        // Fill the pipeline.
-        while !draining && in_flight.len() < IN_FLIGHT {
-            if open {
-                while waiting.len() < MAX_GROUP {
-                    match queue.try_recv() {
-                        Ok(job) => waiting.push_back(job),
-                        Err(mpsc::error::TryRecvError::Empty) => break,
-                        Err(mpsc::error::TryRecvError::Disconnected) => {
-                            open = false;
-                            break;
-                        }
-                    }
-                }
-            }
-            let mut group = VecDeque::with_capacity(MAX_GROUP);
-            while group.len() < MAX_GROUP {
-                match again.pop_front().or_else(|| waiting.pop_front()) {
-                    Some(job) => group.push_back(job),
-                    None => break,
-                }
-            }
+        task.fill_pipeline().await;
+        match task.next_event().await {
+            Event::Stop => return,
+            Event::Received => continue,
+            Event::Answered(answer, sent) => task.settle(answer, sent),
+        }
+        task.after_answer().await;
+    }
+}
+
+/// The appender task between its steps.
+struct AppenderTask {
+    conn: ConnectionManager,
+    queue: mpsc::Receiver<Job>,
+    /// The head the groups on the wire will leave if they are all made; `None`: read it.
+    head: Option<Head>,
+    in_flight: VecDeque<Sent>,
+    /// Changes to send before anything new: the rest of groups that were not wholly made.
+    again: VecDeque<Job>,
+    /// Changes received and not yet sent.
+    waiting: VecDeque<Job>,
+    /// A group on the wire was not wholly made: send nothing new until all are answered.
+    draining: bool,
+    /// Groups in a row that found the head moved by another writer.
+    conflicts: u32,
+    /// When the head was first found moved, in the present run of conflicts.
+    conflicted_since: Option<tokio::time::Instant>,
+    /// Whether changes may still arrive (some clone of the store is alive).
+    open: bool,
+}
+
+/// What the appender waited for.
+enum Event {
+    /// Nothing is on the wire, nothing can arrive: the task ends.
+    Stop,
+    /// A change arrived (or the queue closed), or draining ended: fill the pipeline again.
+    Received,
+    /// The oldest group on the wire was answered.
+    Answered(RedisResult<RedisValue>, Sent),
+}
+
+impl AppenderTask {
+    /// Sends groups until [`IN_FLIGHT`] are on the wire, there is nothing to send, or a
+    /// group was not wholly made.
+    async fn fill_pipeline(&mut self) {
+        while !self.draining && self.in_flight.len() < IN_FLIGHT {
+            self.take_arrived();
+            let group = self.next_group();
             if group.is_empty() {
                 break;
             }
-            let from = match head.clone() {
+            let from = match self.head.clone() {
                 Some(head) => head,
-                None => match read_head(&mut conn.clone()).await {
+                None => match read_head(&mut self.conn.clone()).await {
                     Ok(head) => head,
                     Err(error) => {
                         fail_all(group, error);
@@ -337,76 +473,119 @@ async fn run_appender(conn: ConnectionManager, mut queue: mpsc::Receiver<Job>) {
                     }
                 },
             };
-            let (invocation, done_seqs, after) = prepare(&from, group.iter());
-            head = Some(after);
-            let mut connection = conn.clone();
-            let mut reply: Sent = Sent {
-                group,
-                done_seqs,
-                reply: Box::pin(async move {
-                    invocation.invoke_async::<RedisValue>(&mut connection).await
-                }),
-            };
-            // Poll once so that the call is queued on the connection now, in order.
-            let waker = futures::task::noop_waker();
-            let mut context = std::task::Context::from_waker(&waker);
-            if let std::task::Poll::Ready(answer) = reply.reply.as_mut().poll(&mut context) {
-                reply.reply = Box::pin(std::future::ready(answer));
-            }
-            in_flight.push_back(reply);
+            self.send(group, &from);
         }
+    }
 
-        // Wait for the oldest group's answer, or (with room on the wire) for new changes.
-        let room = open && !draining && in_flight.len() < IN_FLIGHT;
-        let Some(oldest) = in_flight.front_mut() else {
-            if draining {
-                draining = false;
-                continue;
+    /// Moves the changes that arrived meanwhile to `waiting`, up to a group's worth.
+    fn take_arrived(&mut self) {
+        if !self.open {
+            return;
+        }
+        while self.waiting.len() < MAX_GROUP {
+            match self.queue.try_recv() {
+                Ok(job) => self.waiting.push_back(job),
+                Err(mpsc::error::TryRecvError::Empty) => break,
+                Err(mpsc::error::TryRecvError::Disconnected) => {
+                    self.open = false;
+                    break;
+                }
             }
-            if !open {
-                return;
+        }
+    }
+
+    /// The next group: what must go again first, then what waits, up to [`MAX_GROUP`].
+    fn next_group(&mut self) -> VecDeque<Job> {
+        let mut group = VecDeque::with_capacity(MAX_GROUP);
+        while group.len() < MAX_GROUP {
+            match self.again.pop_front().or_else(|| self.waiting.pop_front()) {
+                Some(job) => group.push_back(job),
+                None => break,
             }
-            match queue.recv().await {
-                Some(job) => waiting.push_back(job),
-                None => open = false,
+        }
+        group
+    }
+
+    /// Puts `group`, chained from `from`, on the wire.
+    fn send(&mut self, group: VecDeque<Job>, from: &Head) {
+        let (invocation, done_seqs, after) = prepare(from, group.iter());
+        self.head = Some(after);
+        let mut connection = self.conn.clone();
+        let mut sent = Sent {
+            group,
+            done_seqs,
+            reply: Box::pin(
+                async move { invocation.invoke_async::<RedisValue>(&mut connection).await },
+            ),
+        };
+        // Poll once so that the call is queued on the connection now, in order.
+        let waker = futures::task::noop_waker();
+        let mut context = std::task::Context::from_waker(&waker);
+        if let std::task::Poll::Ready(answer) = sent.reply.as_mut().poll(&mut context) {
+            sent.reply = Box::pin(std::future::ready(answer));
+        }
+        self.in_flight.push_back(sent);
+    }
+
+    /// Waits for the oldest group's answer, or (with room on the wire) for new changes.
+    async fn next_event(&mut self) -> Event {
+        let room = self.open && !self.draining && self.in_flight.len() < IN_FLIGHT;
+        let Some(oldest) = self.in_flight.front_mut() else {
+            if self.draining {
+                self.draining = false;
+                return Event::Received;
             }
-            continue;
+            if !self.open {
+                return Event::Stop;
+            }
+            match self.queue.recv().await {
+                Some(job) => self.waiting.push_back(job),
+                None => self.open = false,
+            }
+            return Event::Received;
         };
         let answer = tokio::select! {
             answer = &mut oldest.reply => answer,
-            job = queue.recv(), if room => {
+            job = self.queue.recv(), if room => {
                 match job {
-                    Some(job) => waiting.push_back(job),
-                    None => open = false,
+                    Some(job) => self.waiting.push_back(job),
+                    None => self.open = false,
                 }
-                continue;
+                return Event::Received;
             }
         };
-        let Some(Sent {
+        match self.in_flight.pop_front() {
+            Some(sent) => Event::Answered(answer, sent),
+            None => Event::Received,
+        }
+    }
+
+    /// Answers the changes of an answered group that were made (or refused, or failed), and
+    /// keeps the rest to go again. Once a group was not wholly made, the groups after it were
+    /// chained from a head that may never be: each answer then tells the real head (in the
+    /// order Redis ran them).
+    fn settle(&mut self, answer: RedisResult<RedisValue>, sent: Sent) {
+        let Sent {
             mut group,
             done_seqs,
             ..
-        }) = in_flight.pop_front()
-        else {
-            continue;
-        };
-        // Once a group was not wholly made, the groups after it were chained from a head that
-        // may never be: each answer then tells the real head (in the order Redis ran them).
+        } = sent;
         match answer.and_then(|value| Outcome::parse(&value)) {
             Err(error) => {
                 // Made or not, unknown: the head is read again unless a later answer tells it.
-                head = None;
-                draining = true;
+                self.head = None;
+                self.draining = true;
                 fail_all(group, error);
             }
             Ok(Outcome::HeadMoved(found)) => {
-                if !draining {
-                    conflicts += 1;
-                    conflicted_since.get_or_insert_with(tokio::time::Instant::now);
+                if !self.draining {
+                    self.conflicts += 1;
+                    self.conflicted_since
+                        .get_or_insert_with(tokio::time::Instant::now);
                 }
-                draining = true;
-                head = Some(found);
-                again.extend(group);
+                self.draining = true;
+                self.head = Some(found);
+                self.again.extend(group);
             }
             Ok(Outcome::Ran {
                 done,
@@ -416,8 +595,8 @@ async fn run_appender(conn: ConnectionManager, mut queue: mpsc::Receiver<Job>) {
                 // The head was the one expected: whatever the group came to, this is progress,
                 // so the count of conflicts in a row starts again (a group with a refused
                 // change is not wholly made, and with refusals common that may be most groups).
-                conflicts = 0;
-                conflicted_since = None;
+                self.conflicts = 0;
+                self.conflicted_since = None;
                 for audit_seq in done_seqs.into_iter().take(done) {
                     if let Some(job) = group.pop_front() {
                         let _ = job.reply.send(Ok(Applied::Done { audit_seq }));
@@ -428,21 +607,31 @@ async fn run_appender(conn: ConnectionManager, mut queue: mpsc::Receiver<Job>) {
                         let _ = job.reply.send(stop);
                     }
                 }
-                if !group.is_empty() || draining {
-                    draining = true;
-                    head = Some(after);
+                if !group.is_empty() || self.draining {
+                    self.draining = true;
+                    self.head = Some(after);
                 }
-                again.extend(group);
+                self.again.extend(group);
             }
         }
-        if draining && in_flight.is_empty() {
-            if conflicted_since.is_some_and(|since| since.elapsed() > MAX_HEAD_CONFLICT_TIME) {
-                fail_all(std::mem::take(&mut again), head_kept_moving());
-                conflicts = 0;
-                conflicted_since = None;
-            } else if conflicts > 1 {
-                tokio::time::sleep(conflict_pause(conflicts)).await;
-            }
+    }
+
+    /// Once every group on the wire is answered after one was not wholly made: gives up on
+    /// the changes left when other writers have kept the head moving for
+    /// [`MAX_HEAD_CONFLICT_TIME`], or pauses (growing, random) before they go again.
+    async fn after_answer(&mut self) {
+        if !self.draining || !self.in_flight.is_empty() {
+            return;
+        }
+        if self
+            .conflicted_since
+            .is_some_and(|since| since.elapsed() > MAX_HEAD_CONFLICT_TIME)
+        {
+            fail_all(std::mem::take(&mut self.again), head_kept_moving());
+            self.conflicts = 0;
+            self.conflicted_since = None;
+        } else if self.conflicts > 1 {
+            tokio::time::sleep(conflict_pause(self.conflicts)).await;
         }
     }
 }
@@ -453,7 +642,7 @@ fn prepare<'a>(
     head: &Head,
     group: impl ExactSizeIterator<Item = &'a Job>,
 ) -> (redis::ScriptInvocation<'static>, Vec<u64>, Head) {
-    let mut invocation = SCRIPT.prepare_invoke();
+    let mut invocation = scripts::CHANGE.prepare_invoke();
     let mut key_index: HashMap<&str, usize> = HashMap::new();
     let mut group_keys: Vec<&str> = Vec::new();
     let mut args: Vec<String> = Vec::new();
@@ -610,4 +799,27 @@ fn unexpected_reply() -> RedisError {
         ErrorKind::TypeError,
         "unexpected answer from the change script",
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cmd;
+
+    #[test]
+    fn the_script_allows_exactly_the_typed_commands() {
+        let script = include_str!("lua/change.lua");
+        let start = script.find("local allowed = {").expect("the allowed table");
+        let end = start + script[start..].find('}').expect("its end");
+        let mut allowed: Vec<&str> = script[start + "local allowed = {".len()..end]
+            .split(',')
+            .filter_map(|item| item.split('=').next())
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+            .collect();
+        allowed.sort_unstable();
+        let mut typed: Vec<&str> = Cmd::ALL.iter().map(|c| c.as_str()).collect();
+        typed.extend(["COUNTER", "INDEX"]);
+        typed.sort_unstable();
+        assert_eq!(allowed, typed);
+    }
 }

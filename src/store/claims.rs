@@ -2,12 +2,13 @@
 //! the record of which sellers claimed each GTIN + serial (for clone detection).
 
 use super::reference::from_json;
+use super::StoreResult;
 use super::{keys, Store};
-use crate::origin::claim::{Lookups, ParsedClaim};
+use crate::verify::claim::{Lookups, ParsedClaim};
 
 /// Looks up everything `claim` needs and records its GTIN + serial for this seller, in one
 /// pipeline. Repeating a claim by the same seller adds nothing (a set).
-pub async fn look_up(store: &Store, claim: &ParsedClaim) -> redis::RedisResult<Lookups> {
+pub async fn look_up(store: &Store, claim: &ParsedClaim) -> StoreResult<Lookups> {
     let mut pipe = redis::pipe();
     let gtin = claim.code.gtin.as_ref().map(|g| g.as_str().to_owned());
     let seller = claim.seller.as_ref().ok().map(|s| s.to_string());

@@ -10,18 +10,21 @@ pub mod blocklist;
 pub mod cache;
 pub mod change;
 pub mod claims;
+pub mod error;
 pub mod health;
 pub mod keys;
 pub mod managed;
 pub mod platforms;
 pub mod queue;
 pub mod reference;
+pub mod scripts;
 pub mod takedowns;
 
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+pub use error::{StoreError, StoreResult};
 pub use managed::{ManagedRedis, ManagedRedisError};
 
 /// Time allowed to establish a connection.
@@ -31,7 +34,7 @@ pub const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Errors opening the store.
 #[derive(Debug, thiserror::Error)]
-pub enum StoreError {
+pub enum ConnectError {
     /// The URL does not parse, or the first connection failed.
     #[error("redis at {url}: {source}")]
     Connect {
@@ -63,8 +66,8 @@ impl std::fmt::Debug for Store {
 
 impl Store {
     /// Connects to `url`. Fails when the first connection cannot be made.
-    pub async fn connect(url: &str) -> Result<Store, StoreError> {
-        let connect_error = |source| StoreError::Connect {
+    pub async fn connect(url: &str) -> Result<Store, ConnectError> {
+        let connect_error = |source| ConnectError::Connect {
             url: redact(url),
             source,
         };

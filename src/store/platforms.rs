@@ -10,13 +10,14 @@
 //! notices and temporary locks by time. Outcomes and upheld notices older than the longest
 //! window are trimmed as new ones are written.
 
+use super::StoreResult;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use redis::AsyncCommands;
 use sha2::{Digest, Sha256};
 
-use super::change::Change;
+use super::change::{Change, Cmd};
 use super::reference::from_json;
 use super::{keys, Store};
 use crate::reference::platform::{Platform, SharedInfrastructure};
@@ -30,7 +31,7 @@ const MAX_ACTED_READ: isize = 100_000;
 pub async fn previous_domains(
     store: &Store,
     records: &[Record],
-) -> redis::RedisResult<HashMap<String, Vec<String>>> {
+) -> StoreResult<HashMap<String, Vec<String>>> {
     let ids: Vec<&str> = records
         .iter()
         .filter_map(|r| match r {
@@ -55,7 +56,7 @@ pub async fn previous_domains(
 
 /// The platform that `host` (lower-case ASCII) is equal to or below one of the domains of,
 /// the most specific domain winning.
-pub async fn platform_for_host(store: &Store, host: &str) -> redis::RedisResult<Option<Platform>> {
+pub async fn platform_for_host(store: &Store, host: &str) -> StoreResult<Option<Platform>> {
     let candidates: Vec<&str> = std::iter::successors(Some(host), |name| {
         name.split_once('.').map(|(_, parent)| parent)
     })
@@ -77,14 +78,14 @@ pub async fn platform_for_host(store: &Store, host: &str) -> redis::RedisResult<
 }
 
 /// One platform's record.
-pub async fn platform(store: &Store, id: &str) -> redis::RedisResult<Option<Platform>> {
+pub async fn platform(store: &Store, id: &str) -> StoreResult<Option<Platform>> {
     let key = keys::platform(id);
     let text: Option<String> = store.conn().get(&key).await?;
     Ok(from_json(&key, text))
 }
 
 /// Every shared-infrastructure record.
-pub async fn shared_infrastructure(store: &Store) -> redis::RedisResult<Vec<SharedInfrastructure>> {
+pub async fn shared_infrastructure(store: &Store) -> StoreResult<Vec<SharedInfrastructure>> {
     let key = keys::shared_infrastructure();
     let texts: Vec<String> = store.conn().hvals(&key).await?;
     Ok(texts
@@ -104,7 +105,7 @@ pub async fn account_history(
     platform: &str,
     account: &str,
     now: DateTime<Utc>,
-) -> redis::RedisResult<AccountHistory> {
+) -> StoreResult<AccountHistory> {
     let digest = account_digest(account);
     let upheld = keys::offender_upheld(platform, &digest);
     let (short, long) = windows(now);
@@ -125,13 +126,17 @@ pub async fn account_history(
 pub fn notify(change: &mut Change, platform: &str, id: &str, due: DateTime<Utc>) {
     change.index_add(&keys::platform_notices(platform), id);
     let score = due.timestamp_millis().to_string();
-    change.op("ZADD", &keys::platform_open(platform), [score.as_str(), id]);
-    change.op("SADD", &keys::platform_noticed(), [platform]);
+    change.op(
+        Cmd::Zadd,
+        &keys::platform_open(platform),
+        [score.as_str(), id],
+    );
+    change.op(Cmd::Sadd, &keys::platform_noticed(), [platform]);
 }
 
 /// Adds to `change` what the end of a notice without an outcome (a withdrawal) writes.
 pub fn close(change: &mut Change, platform: &str, id: &str) {
-    change.op("ZREM", &keys::platform_open(platform), [id]);
+    change.op(Cmd::Zrem, &keys::platform_open(platform), [id]);
 }
 
 /// A platform's outcome on a notice, as [`act`] records it.
@@ -169,18 +174,26 @@ pub fn act(change: &mut Change, acting: &Acting<'_>, now: DateTime<Utc>) {
     let seconds = (now - notified_at).num_milliseconds().max(0) as f64 / 1000.0;
     let acted = keys::platform_acted(platform);
     let member = format!("{id}\t{seconds}\t{}", outcome.as_str());
-    change.op("ZADD", &acted, [now_ms.as_str(), member.as_str()]);
-    change.op("ZREMRANGEBYSCORE", &acted, ["-inf", trim_before.as_str()]);
+    change.op(Cmd::Zadd, &acted, [now_ms.as_str(), member.as_str()]);
+    change.op(
+        Cmd::ZremRangeByScore,
+        &acted,
+        ["-inf", trim_before.as_str()],
+    );
     let Some(account) = account.filter(|_| outcome.is_upheld()) else {
         return;
     };
     let digest = account_digest(account);
     let upheld = keys::offender_upheld(platform, &digest);
-    change.op("ZADD", &upheld, [now_ms.as_str(), id]);
-    change.op("ZREMRANGEBYSCORE", &upheld, ["-inf", trim_before.as_str()]);
+    change.op(Cmd::Zadd, &upheld, [now_ms.as_str(), id]);
+    change.op(
+        Cmd::ZremRangeByScore,
+        &upheld,
+        ["-inf", trim_before.as_str()],
+    );
     if outcome == Outcome::AccountLocked && temporary_lock {
         change.op(
-            "ZADD",
+            Cmd::Zadd,
             &keys::offender_locks(platform, &digest),
             [now_ms.as_str(), id],
         );
@@ -189,7 +202,7 @@ pub fn act(change: &mut Change, acting: &Acting<'_>, now: DateTime<Utc>) {
 
 /// Every platform worth a compliance line: those in the reference data and those that ever
 /// received a notice, sorted.
-pub async fn compliance_platforms(store: &Store) -> redis::RedisResult<Vec<String>> {
+pub async fn compliance_platforms(store: &Store) -> StoreResult<Vec<String>> {
     let mut conn = store.conn();
     let mut ids: Vec<String> = conn.smembers(keys::platforms()).await?;
     let noticed: Vec<String> = conn.smembers(keys::platform_noticed()).await?;
@@ -204,7 +217,7 @@ pub async fn compliance_inputs(
     store: &Store,
     platform: &str,
     now: DateTime<Utc>,
-) -> redis::RedisResult<(u64, u64, Vec<Acted>)> {
+) -> StoreResult<(u64, u64, Vec<Acted>)> {
     let open = keys::platform_open(platform);
     let (short, _) = windows(now);
     let (count, overdue, members): (u64, u64, Vec<String>) = redis::pipe()

@@ -7,6 +7,8 @@
 //! stream with an audit entry. Webhook deliveries wait in a sorted set by due time and are
 //! leased by moving their score forward.
 
+use super::error::op;
+use super::StoreResult;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -15,8 +17,8 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::change::Change;
-use super::{keys, Store};
+use super::change::{Change, Cmd};
+use super::{keys, scripts, Store};
 
 /// The consumer group of the workers.
 pub const GROUP: &str = "workers";
@@ -33,14 +35,14 @@ pub struct Delivery {
 }
 
 /// Creates the consumer group (reading from the stream's start) unless it exists.
-pub async fn ensure_group(store: &Store) -> redis::RedisResult<()> {
+pub async fn ensure_group(store: &Store) -> StoreResult<()> {
     let mut conn = store.conn();
     let created: redis::RedisResult<()> = conn
         .xgroup_create_mkstream(keys::intake_stream(), GROUP, "0")
         .await;
     match created {
         Err(e) if e.code() == Some("BUSYGROUP") => Ok(()),
-        other => other,
+        other => other.map_err(op("queue.ensure_group")),
     }
 }
 
@@ -63,7 +65,7 @@ pub async fn read_new(
     consumer: &str,
     count: usize,
     block: Duration,
-) -> redis::RedisResult<Vec<Delivery>> {
+) -> StoreResult<Vec<Delivery>> {
     let options = redis::streams::StreamReadOptions::default()
         .group(GROUP, consumer)
         .count(count)
@@ -81,7 +83,7 @@ pub async fn reclaim(
     consumer: &str,
     min_idle: Duration,
     count: usize,
-) -> redis::RedisResult<Vec<Delivery>> {
+) -> StoreResult<Vec<Delivery>> {
     let mut conn = store.conn();
     let stream = keys::intake_stream();
     let min_idle_ms = u64::try_from(min_idle.as_millis()).unwrap_or(u64::MAX);
@@ -115,7 +117,7 @@ pub async fn reclaim(
 }
 
 /// Acknowledges and deletes a handled entry in one step.
-pub async fn done(store: &Store, entry: &str) -> redis::RedisResult<()> {
+pub async fn done(store: &Store, entry: &str) -> StoreResult<()> {
     let mut conn = store.conn();
     let stream = keys::intake_stream();
     redis::pipe()
@@ -126,6 +128,7 @@ pub async fn done(store: &Store, entry: &str) -> redis::RedisResult<()> {
         .ignore()
         .query_async::<()>(&mut conn)
         .await
+        .map_err(op("queue.done"))
 }
 
 /// A dead letter.
@@ -146,14 +149,14 @@ pub struct DeadLetter {
 }
 
 /// Moves an intake entry to the dead-letter stream, with its audit entry, in one step.
-pub async fn dead_letter(store: &Store, delivery: &Delivery) -> redis::RedisResult<()> {
+pub async fn dead_letter(store: &Store, delivery: &Delivery) -> StoreResult<()> {
     let stream = keys::intake_stream();
     let mut change = Change::new();
     change
-        .op("XACK", &stream, [GROUP, delivery.entry.as_str()])
-        .op("XDEL", &stream, [delivery.entry.as_str()])
+        .op(Cmd::Xack, &stream, [GROUP, delivery.entry.as_str()])
+        .op(Cmd::Xdel, &stream, [delivery.entry.as_str()])
         .op(
-            "XADD",
+            Cmd::Xadd,
             &keys::dead_letters(),
             [
                 "*".to_owned(),
@@ -176,7 +179,8 @@ pub async fn dead_letter(store: &Store, delivery: &Delivery) -> redis::RedisResu
             None,
             &json!({"queue": "intake", "entry": delivery.entry, "deliveries": delivery.deliveries}),
         );
-    change.apply(store).await.map(|_| ())
+    change.apply(store).await?;
+    Ok(())
 }
 
 /// Lists dead letters, oldest first, after stream id `cursor`.
@@ -184,7 +188,7 @@ pub async fn dead_letters(
     store: &Store,
     cursor: Option<&str>,
     limit: usize,
-) -> redis::RedisResult<(Vec<DeadLetter>, Option<String>)> {
+) -> StoreResult<(Vec<DeadLetter>, Option<String>)> {
     let mut conn = store.conn();
     let start = cursor
         .map(|c| format!("({c}"))
@@ -226,7 +230,7 @@ pub struct QueueFigures {
 }
 
 /// Reads the queue figures.
-pub async fn figures(store: &Store) -> redis::RedisResult<QueueFigures> {
+pub async fn figures(store: &Store) -> StoreResult<QueueFigures> {
     let mut conn = store.conn();
     let (intake, dead, webhook_due): (u64, u64, u64) = redis::pipe()
         .xlen(keys::intake_stream())
@@ -248,14 +252,6 @@ pub async fn figures(store: &Store) -> redis::RedisResult<QueueFigures> {
     })
 }
 
-const LEASE_DUE: &str = r#"
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
-for _, member in ipairs(due) do
-  redis.call('ZADD', KEYS[1], ARGV[2], member)
-end
-return due
-"#;
-
 /// Leases up to `count` members of the schedule `key` that are due at `now_ms`, moving them
 /// to `lease_until_ms` so that no other worker takes them meanwhile.
 pub async fn lease_due(
@@ -264,61 +260,37 @@ pub async fn lease_due(
     now_ms: i64,
     lease_until_ms: i64,
     count: usize,
-) -> redis::RedisResult<Vec<String>> {
+) -> StoreResult<Vec<String>> {
     let mut conn = store.conn();
-    redis::Script::new(LEASE_DUE)
+    scripts::LEASE_DUE
         .key(key)
         .arg(now_ms)
         .arg(lease_until_ms)
         .arg(count)
         .invoke_async(&mut conn)
         .await
+        .map_err(op("queue.lease_due"))
 }
 
 /// Members of the schedule `key` due at `now_ms` (not leased).
-pub async fn due(
-    store: &Store,
-    key: &str,
-    now_ms: i64,
-    count: usize,
-) -> redis::RedisResult<Vec<String>> {
+pub async fn due(store: &Store, key: &str, now_ms: i64, count: usize) -> StoreResult<Vec<String>> {
     let mut conn = store.conn();
     conn.zrangebyscore_limit(key, "-inf", now_ms, 0, count as isize)
         .await
+        .map_err(op("queue.due"))
 }
 
 /// Removes `member` from the schedule `key`.
-pub async fn unschedule(store: &Store, key: &str, member: &str) -> redis::RedisResult<()> {
+pub async fn unschedule(store: &Store, key: &str, member: &str) -> StoreResult<()> {
     let mut conn = store.conn();
-    conn.zrem(key, member).await
+    conn.zrem(key, member).await.map_err(op("queue.unschedule"))
 }
-
-const WEBHOOK_DELIVERED: &str = r#"
-if redis.call('ZSCORE', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
-redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('HDEL', KEYS[2], ARGV[1])
-return 1
-"#;
-
-const WEBHOOK_FAILED: &str = r#"
-if redis.call('ZSCORE', KEYS[1], ARGV[1]) ~= ARGV[2] then return -1 end
-local attempts = redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
-if attempts < tonumber(ARGV[3]) then
-  local wait = math.min(tonumber(ARGV[5]) * 2 ^ (attempts - 1), 3600000)
-  redis.call('ZADD', KEYS[1], tonumber(ARGV[4]) + wait, ARGV[1])
-end
-return attempts
-"#;
 
 /// Ends a webhook delivery that succeeded, if this worker's lease (`lease_until`) still holds
 /// it; returns whether it did.
-pub async fn webhook_delivered(
-    store: &Store,
-    id: &str,
-    lease_until: i64,
-) -> redis::RedisResult<bool> {
+pub async fn webhook_delivered(store: &Store, id: &str, lease_until: i64) -> StoreResult<bool> {
     let mut conn = store.conn();
-    let done: i64 = redis::Script::new(WEBHOOK_DELIVERED)
+    let done: i64 = scripts::WEBHOOK_DELIVERED
         .key(keys::webhook_due())
         .key(keys::webhook_attempts())
         .arg(id)
@@ -337,9 +309,9 @@ pub async fn webhook_failed(
     lease_until: i64,
     max_attempts: u64,
     backoff_ms: u64,
-) -> redis::RedisResult<Option<u64>> {
+) -> StoreResult<Option<u64>> {
     let mut conn = store.conn();
-    let attempts: i64 = redis::Script::new(WEBHOOK_FAILED)
+    let attempts: i64 = scripts::WEBHOOK_FAILED
         .key(keys::webhook_due())
         .key(keys::webhook_attempts())
         .arg(id)
@@ -358,13 +330,13 @@ pub async fn webhook_dead_letter(
     id: &str,
     attempts: u64,
     error: &str,
-) -> redis::RedisResult<()> {
+) -> StoreResult<()> {
     let mut change = Change::new();
     change
-        .op("ZREM", &keys::webhook_due(), [id])
-        .op("HDEL", &keys::webhook_attempts(), [id])
+        .op(Cmd::Zrem, &keys::webhook_due(), [id])
+        .op(Cmd::Hdel, &keys::webhook_attempts(), [id])
         .op(
-            "XADD",
+            Cmd::Xadd,
             &keys::dead_letters(),
             [
                 "*".to_owned(),
@@ -387,5 +359,6 @@ pub async fn webhook_dead_letter(
             None,
             &json!({"queue": "webhook", "attempts": attempts, "error": error}),
         );
-    change.apply(store).await.map(|_| ())
+    change.apply(store).await?;
+    Ok(())
 }

@@ -6,6 +6,7 @@
 //! sets with score 0 read by lexical range: every id, each agency's ids, and the registry's
 //! requests by state. Every write is a [`Change`] that re-checks the state it was decided on.
 
+use super::StoreResult;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -13,9 +14,10 @@ use redis::AsyncCommands;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::change::{Applied, Change};
+use super::change::{Applied, Change, Cmd};
 use super::{keys, Store};
 use crate::takedown::platform::LockRecommendation;
+use crate::takedown::state::{effects, Effect};
 use crate::takedown::{
     Channel, HistoryEntry, Notice, State, Suspension, Takedown, TakedownRequest,
 };
@@ -86,14 +88,20 @@ pub enum Submitted {
     },
 }
 
-fn history_json(state: State, at: DateTime<Utc>, actor: &str, reason: Option<&str>) -> String {
-    serde_json::to_string(&HistoryEntry {
+fn history_json(
+    change: &mut Change,
+    state: State,
+    at: DateTime<Utc>,
+    actor: &str,
+    reason: Option<&str>,
+) -> String {
+    let entry = HistoryEntry {
         state,
         at,
         actor: actor.to_owned(),
         reason: reason.map(str::to_owned),
-    })
-    .unwrap_or_default()
+    };
+    change.json("history entry", &entry)
 }
 
 /// Stores a new request, its indexes and intake queue entry, and its audit entry,
@@ -106,23 +114,23 @@ pub async fn submit(
     agency: Option<&str>,
     idempotency: Option<&Idempotency>,
     now: DateTime<Utc>,
-) -> redis::RedisResult<Submitted> {
+) -> StoreResult<Submitted> {
     let mut change = Change::new();
     if let Some(idem) = idempotency {
         let key = keys::idempotency(&idem.key_digest);
         change.require_absent(&key);
         let record = json!({"id": id, "body": idem.body_digest}).to_string();
         change.op(
-            "SET",
+            Cmd::Set,
             &key,
             [record, "EX".into(), IDEMPOTENCY_TTL_SECS.to_string()],
         );
     }
     let td = keys::takedown(id);
-    let request_json = serde_json::to_string(request).unwrap_or_default();
+    let request_json = change.json("takedown request", request);
     let now_text = now.to_rfc3339();
     change.op(
-        "HSET",
+        Cmd::Hset,
         &td,
         [
             field::REQUEST,
@@ -144,7 +152,7 @@ pub async fn submit(
     if let Some(agency) = agency {
         change.index_add(&index_for(Some(agency)), id);
     }
-    change.op("XADD", &keys::intake_stream(), ["*", "id", id]);
+    change.op(Cmd::Xadd, &keys::intake_stream(), ["*", "id", id]);
     change.audit(
         actor,
         "takedown.submit",
@@ -311,7 +319,7 @@ pub async fn transition(
     store: &Store,
     t: &Transition<'_>,
     now: DateTime<Utc>,
-) -> redis::RedisResult<Transitioned> {
+) -> StoreResult<Transitioned> {
     let Some(&to) = t.steps.last() else {
         return Ok(Transitioned::Done);
     };
@@ -332,42 +340,47 @@ pub async fn transition(
         set.push((*name).into());
         set.push(value.clone());
     }
-    change.op("HSET", &td, set);
+    change.op(Cmd::Hset, &td, set);
     if !t.unset.is_empty() {
-        change.op("HDEL", &td, t.unset.iter().copied());
+        change.op(Cmd::Hdel, &td, t.unset.iter().copied());
     }
-    change.op(
-        "RPUSH",
-        &keys::takedown_history(t.id),
-        t.steps
-            .iter()
-            .map(|s| history_json(*s, now, t.actor, t.reason)),
-    );
-    if t.from.is_registry() {
-        change.op("ZREM", &keys::registry_index(t.from.as_str()), [t.id]);
-    }
-    let task_set = t.set.iter().any(|(name, _)| *name == field::REGISTRY_TASK);
-    if to.is_registry() && (to != State::Withdrawn || task_set) {
-        change.index_add(&keys::registry_index(to.as_str()), t.id);
-    }
-    // The registry's enforcement in force: the name is under review, suspended or revoked.
-    let enforced = |s: State| matches!(s, State::PendingReview | State::Suspended | State::Revoked);
+    let history: Vec<String> = t
+        .steps
+        .iter()
+        .map(|s| history_json(&mut change, *s, now, t.actor, t.reason))
+        .collect();
+    change.op(Cmd::Rpush, &keys::takedown_history(t.id), history);
     let pair = format!("{}\t{}", t.target, t.id);
-    if enforced(to) && !enforced(t.from) {
-        change.index_add(&keys::registry_enforced(), &pair);
-    } else if enforced(t.from) && !enforced(to) {
-        change.op("ZREM", &keys::registry_enforced(), [pair.as_str()]);
-    }
-    if t.from == State::Suspended {
-        change.op("ZREM", &keys::suspension_schedule(), [t.id]);
+    for effect in effects(t.from, to) {
+        match effect {
+            Effect::LeaveRegistryList(state) => {
+                change.op(Cmd::Zrem, &keys::registry_index(state.as_str()), [t.id]);
+            }
+            Effect::EnterRegistryList(state) => {
+                change.index_add(&keys::registry_index(state.as_str()), t.id);
+            }
+            Effect::EnforceAtRegistry => {
+                change.index_add(&keys::registry_enforced(), &pair);
+            }
+            Effect::EndRegistryEnforcement => {
+                change.op(Cmd::Zrem, &keys::registry_enforced(), [pair.as_str()]);
+            }
+            Effect::CancelSuspensionEnd => {
+                change.op(Cmd::Zrem, &keys::suspension_schedule(), [t.id]);
+            }
+        }
     }
     if let Some(ends) = t.suspension_ends {
         let score = ends.timestamp_millis().to_string();
-        change.op("ZADD", &keys::suspension_schedule(), [score.as_str(), t.id]);
+        change.op(
+            Cmd::Zadd,
+            &keys::suspension_schedule(),
+            [score.as_str(), t.id],
+        );
     }
     if t.notify_registry {
         let score = now.timestamp_millis().to_string();
-        change.op("ZADD", &keys::webhook_due(), [score.as_str(), t.id]);
+        change.op(Cmd::Zadd, &keys::webhook_due(), [score.as_str(), t.id]);
     }
     let mut details = t.details.clone();
     if let Value::Object(map) = &mut details {
@@ -539,7 +552,7 @@ fn parse_takedown(
 }
 
 /// Loads requests by id, in order; missing ones are left out.
-pub async fn load_many(store: &Store, ids: &[String]) -> redis::RedisResult<Vec<Takedown>> {
+pub async fn load_many(store: &Store, ids: &[String]) -> StoreResult<Vec<Takedown>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -569,7 +582,7 @@ pub async fn load_many(store: &Store, ids: &[String]) -> redis::RedisResult<Vec<
 }
 
 /// Loads one request.
-pub async fn load(store: &Store, id: &str) -> redis::RedisResult<Option<Takedown>> {
+pub async fn load(store: &Store, id: &str) -> StoreResult<Option<Takedown>> {
     Ok(load_many(store, &[id.to_owned()]).await?.pop())
 }
 
@@ -583,7 +596,7 @@ pub async fn list(
     limit: usize,
     newest_first: bool,
     keep: impl Fn(&Takedown) -> bool,
-) -> redis::RedisResult<(Vec<Takedown>, Option<String>)> {
+) -> StoreResult<(Vec<Takedown>, Option<String>)> {
     let mut conn = store.conn();
     let mut after = cursor.map(str::to_owned);
     let mut found = Vec::new();

@@ -49,6 +49,24 @@ pub fn entry_for(id: &str, request: &TakedownRequest, registrable: Option<&str>)
     }
 }
 
+/// The JSON answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BlocklistAnswer {
+    /// The version this answer describes.
+    pub version: u64,
+    /// The `since` asked for (null for a full answer without `since`).
+    pub since: Option<u64>,
+    /// Whether this is the whole list.
+    pub full: bool,
+    /// Entries added (for a full answer: every active entry).
+    pub additions: Vec<Entry>,
+    /// Entries removed since `since` (always empty in a full answer).
+    pub removals: Vec<Entry>,
+    /// SHA-256 (hex) of the canonical full list at `version`: every value sorted byte-wise,
+    /// each followed by `\n`.
+    pub checksum: String,
+}
+
 /// Incremental checksum of the canonical list: feed values in byte-wise order.
 #[derive(Debug, Clone, Default)]
 pub struct Checksum(Sha256);

@@ -1,18 +1,16 @@
-//! Takedown requests: what an agency asks for, the state machine it moves through, and the
-//! workflow steps (submit, route, registry decisions, withdrawal, the end of a suspension).
-//!
-//! Every step is one [`crate::store::change::Change`]: it re-checks the state it was decided
-//! on, writes the new state, history, indexes and queue entries, and appends its audit entry,
-//! atomically. A step that finds the state moved on writes nothing, which is what makes a
-//! redelivered queue entry harmless.
+//! Takedown requests, pure: what an agency asks for and its validation ([`request`]), the
+//! state machine and what each transition changes ([`state`]), the channel rules and the
+//! collateral-damage guard ([`platform`]), the operators' blocklist ([`blocklist`]) and
+//! their compliance ([`compliance`]). Nothing here does I/O; the workflow steps that store
+//! these decisions are `service::takedowns`.
 
 pub mod blocklist;
+pub mod compliance;
 pub mod platform;
 pub mod request;
 pub mod rpz;
 pub mod schema;
 pub mod state;
-pub mod workflow;
 
 use std::time::Duration;
 
@@ -61,7 +59,7 @@ impl Channel {
 pub struct HistoryEntry {
     /// The state entered.
     pub state: State,
-    /// When.
+    /// When the request entered this state (UTC).
     pub at: DateTime<Utc>,
     /// The key name (or `worker`, `scheduler`) that caused it.
     pub actor: String,

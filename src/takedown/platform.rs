@@ -177,7 +177,7 @@ pub enum FindingCode {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[schema(as = ReviewFinding)]
 pub struct Finding {
-    /// Why.
+    /// Why enforcing the request would hit more than the offender.
     pub code: FindingCode,
     /// The platform's, infrastructure's or suffix's name.
     pub name: String,

@@ -108,7 +108,7 @@ pub struct TakedownRequest {
     pub evidence: Vec<Evidence>,
     /// What the authority asks for.
     pub requested_action: Option<RequestedAction>,
-    /// Free text.
+    /// Free text from the authority: context for whoever acts on the request.
     pub notes: Option<String>,
 }
 
@@ -199,7 +199,7 @@ pub struct TakedownInput {
     /// operators); absent or null leaves it to routing.
     #[schema(value_type = Option<RequestedAction>)]
     pub requested_action: Option<String>,
-    /// Free text.
+    /// Free text from the authority: context for whoever acts on the request.
     #[schema(value_type = Option<Note>)]
     pub notes: Option<String>,
 }

@@ -131,6 +131,15 @@ impl State {
         )
     }
 
+    /// Whether the registry's enforcement is in force for the name: under review, suspended
+    /// or revoked (a name in one of these states is listed as enforced at the registry).
+    pub fn is_enforced(self) -> bool {
+        matches!(
+            self,
+            State::PendingReview | State::Suspended | State::Revoked
+        )
+    }
+
     /// Whether a platform's notice can be in this state.
     pub fn is_platform_notice(self) -> bool {
         matches!(
@@ -208,6 +217,43 @@ pub const TRANSITIONS: &[(State, Event, State)] = &[
     (State::PendingPlatform, Event::Withdraw, State::Withdrawn),
 ];
 
+/// What moving a request from one state to another changes beside its own record (state,
+/// history, audit entry), decided here and made by the store in the same atomic change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// The request leaves the registry's list of requests in this state.
+    LeaveRegistryList(State),
+    /// The request enters the registry's list of requests in this state.
+    EnterRegistryList(State),
+    /// The registry's enforcement of the name starts ([`State::is_enforced`]).
+    EnforceAtRegistry,
+    /// The registry's enforcement of the name ends.
+    EndRegistryEnforcement,
+    /// The suspension's scheduled end no longer applies.
+    CancelSuspensionEnd,
+}
+
+/// The effects of moving from `from` to `to` (after every step between). A withdrawn
+/// suspension stays in the registry's list of withdrawn requests: the name must be reinstated.
+pub fn effects(from: State, to: State) -> Vec<Effect> {
+    let mut out = Vec::new();
+    if from.is_registry() {
+        out.push(Effect::LeaveRegistryList(from));
+    }
+    if to.is_registry() && (to != State::Withdrawn || from == State::Suspended) {
+        out.push(Effect::EnterRegistryList(to));
+    }
+    match (from.is_enforced(), to.is_enforced()) {
+        (false, true) => out.push(Effect::EnforceAtRegistry),
+        (true, false) => out.push(Effect::EndRegistryEnforcement),
+        _ => {}
+    }
+    if from == State::Suspended {
+        out.push(Effect::CancelSuspensionEnd);
+    }
+    out
+}
+
 /// Where `event` leads from `from`, if it is allowed.
 pub fn next(from: State, event: Event) -> Option<State> {
     TRANSITIONS
@@ -228,6 +274,53 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", state.as_str()));
         }
         assert_eq!(State::parse("blocked "), None);
+    }
+
+    #[test]
+    fn effects_follow_the_registry_and_its_enforcement() {
+        use Effect::*;
+        use State::*;
+        assert_eq!(
+            effects(Routed, PendingReview),
+            vec![EnterRegistryList(PendingReview), EnforceAtRegistry]
+        );
+        assert_eq!(
+            effects(PendingReview, Suspended),
+            vec![
+                LeaveRegistryList(PendingReview),
+                EnterRegistryList(Suspended)
+            ]
+        );
+        // Extending a suspension re-lists it and replaces its scheduled end.
+        assert_eq!(
+            effects(Suspended, Suspended),
+            vec![
+                LeaveRegistryList(Suspended),
+                EnterRegistryList(Suspended),
+                CancelSuspensionEnd
+            ]
+        );
+        assert_eq!(
+            effects(Suspended, Withdrawn),
+            vec![
+                LeaveRegistryList(Suspended),
+                EnterRegistryList(Withdrawn),
+                EndRegistryEnforcement,
+                CancelSuspensionEnd
+            ]
+        );
+        // A request withdrawn before any decision leaves the registry's lists for good.
+        assert_eq!(
+            effects(PendingReview, Withdrawn),
+            vec![LeaveRegistryList(PendingReview), EndRegistryEnforcement]
+        );
+        assert_eq!(
+            effects(Withdrawn, Reinstated),
+            vec![LeaveRegistryList(Withdrawn), EnterRegistryList(Reinstated)]
+        );
+        assert_eq!(effects(Routed, Blocked), vec![]);
+        assert_eq!(effects(Blocked, Lifted), vec![]);
+        assert!(Revoked.is_enforced() && !Reinstated.is_enforced() && !Blocked.is_enforced());
     }
 
     #[test]

@@ -14,9 +14,9 @@ use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
 use crate::network::resolve::NetworkContext;
+use crate::service::takedowns::{self as workflow, Routed};
 use crate::store::queue::{self, Delivery};
 use crate::store::{blocklist, keys, takedowns, Store};
-use crate::takedown::workflow::{self, Routed};
 use crate::takedown::{State, TakedownSettings};
 use webhook::WebhookConfig;
 
@@ -249,7 +249,7 @@ impl Worker {
             let computed = async {
                 let (version, snapshot) = blocklist::snapshot(&self.store).await?;
                 blocklist::checksum(&self.store, version, &snapshot).await?;
-                Ok::<u64, redis::RedisError>(version)
+                Ok::<u64, crate::store::StoreError>(version)
             };
             match computed.await {
                 Ok(version) => published = Some(version),

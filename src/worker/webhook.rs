@@ -9,10 +9,10 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::{Request, Uri};
 use bytes::Bytes;
 use hmac::{Hmac, Mac};
 use http_body_util::Full;
+use hyper::{Request, Uri};
 use hyper_util::rt::TokioIo;
 use sha2::Sha256;
 use tokio::io::{AsyncRead, AsyncWrite};

@@ -1,0 +1,103 @@
+//! What went wrong in the store, for a maintainer: the Redis error together with where the
+//! store was (the source line of the `?` that met it) and, where a function names it, the
+//! operation.
+
+use std::panic::Location;
+
+/// A failure of a store operation.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Redis failed or answered something unexpected.
+    #[error("redis failed in {op} at {at}")]
+    Redis {
+        /// The operation (`"store"` when the function did not name it).
+        op: &'static str,
+        /// The source line that met the error.
+        at: &'static Location<'static>,
+        /// Redis's error.
+        #[source]
+        source: redis::RedisError,
+    },
+    /// A value could not be encoded for storing; nothing was written.
+    #[error("encoding {what} for the store failed")]
+    Encode {
+        /// What was being encoded.
+        what: &'static str,
+        /// The cause.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// A store operation's result.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+impl StoreError {
+    /// A value that could not be encoded.
+    pub fn encode(what: &'static str, source: serde_json::Error) -> StoreError {
+        StoreError::Encode { what, source }
+    }
+
+    /// Whether Redis could not be reached (as opposed to a refused or malformed command).
+    pub fn is_unreachable(&self) -> bool {
+        match self {
+            StoreError::Redis { source, .. } => {
+                source.is_io_error() || source.is_timeout() || source.is_connection_dropped()
+            }
+            StoreError::Encode { .. } => false,
+        }
+    }
+}
+
+impl From<redis::RedisError> for StoreError {
+    /// Records where the error met the store: `?` calls this at that line.
+    #[track_caller]
+    fn from(source: redis::RedisError) -> StoreError {
+        StoreError::Redis {
+            op: "store",
+            at: Location::caller(),
+            source,
+        }
+    }
+}
+
+/// Names the operation a Redis error belongs to: `.map_err(op("queue.claim"))`.
+#[track_caller]
+pub fn op(name: &'static str) -> impl FnOnce(redis::RedisError) -> StoreError {
+    let at = Location::caller();
+    move |source| StoreError::Redis {
+        op: name,
+        at,
+        source,
+    }
+}
+
+/// Encodes `value` as JSON for storing; a failure is an error, never an empty string.
+pub fn json<T: serde::Serialize + ?Sized>(what: &'static str, value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::encode(what, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fails() -> StoreResult<()> {
+        Err(redis::RedisError::from((
+            redis::ErrorKind::TypeError,
+            "bad reply",
+        )))?;
+        Ok(())
+    }
+
+    #[test]
+    fn an_error_names_the_line_it_met_the_store_at() {
+        let error = fails().unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains("src/store/error.rs:"), "{text}");
+        assert!(!error.is_unreachable());
+        let named: StoreResult<()> =
+            Err(redis::RedisError::from((redis::ErrorKind::TypeError, "x")))
+                .map_err(op("queue.claim"));
+        assert!(named.unwrap_err().to_string().contains("queue.claim"));
+    }
+}
