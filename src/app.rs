@@ -10,6 +10,7 @@ use crate::config::DEFAULT_BODY_LIMIT;
 use crate::network::resolve::NetworkContext;
 use crate::service::blocklist::DeltaCache;
 use crate::store::Store;
+use crate::takedown::rpz::RpzZone;
 use crate::takedown::TakedownSettings;
 
 /// Settings the handlers need, fixed at start.
@@ -19,6 +20,8 @@ pub struct Settings {
     pub body_limit: usize,
     /// Takedown settings (suspension clock and limits).
     pub takedowns: TakedownSettings,
+    /// The RPZ zone's name and canary (the HTTP RPZ answer and the DNS zone).
+    pub rpz_zone: RpzZone,
 }
 
 impl Default for Settings {
@@ -26,6 +29,7 @@ impl Default for Settings {
         Settings {
             body_limit: DEFAULT_BODY_LIMIT,
             takedowns: TakedownSettings::default(),
+            rpz_zone: RpzZone::default(),
         }
     }
 }

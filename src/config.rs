@@ -38,7 +38,7 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP API (and, unless --no-workers, the background workers in-process).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Run background workers only, against the Redis in REDIS_URL.
     Worker(WorkerArgs),
     /// Load reference data from an NDJSON file, as the PUT /v1/reference endpoints do.
@@ -113,6 +113,35 @@ pub struct ServeArgs {
     /// Takedown workflow and workers.
     #[command(flatten, next_help_heading = "Takedowns, workers and channels")]
     pub takedowns: TakedownArgs,
+    /// The blocklist as a DNS zone.
+    #[command(flatten, next_help_heading = "Blocklist as a DNS zone (RPZ)")]
+    pub rpz: RpzArgs,
+}
+
+/// The blocklist as a response-policy zone served over DNS to operators' resolvers.
+#[derive(Debug, Clone, Args)]
+pub struct RpzArgs {
+    /// Serve the RPZ zone over DNS (UDP and TCP) on this address; off when unset.
+    #[arg(long, env = "ORIGINGUARD_RPZ_LISTEN")]
+    pub rpz_listen: Option<SocketAddr>,
+    /// The zone's name, absolute (with the trailing dot); also the HTTP RPZ answer's origin.
+    #[arg(long, env = "ORIGINGUARD_RPZ_ZONE", default_value = "rpz.originguard.")]
+    pub rpz_zone: String,
+    /// TSIG file (TOML, mode 0600): `[[tsig]]` keys and `[[unsigned]]` source ranges, each
+    /// naming an operator. Without it every transfer is refused.
+    #[arg(long, env = "ORIGINGUARD_TSIG_FILE")]
+    pub tsig_file: Option<PathBuf>,
+    /// Comma-separated secondaries (`ADDR:PORT`) sent a NOTIFY on every new version.
+    #[arg(long, env = "ORIGINGUARD_RPZ_NOTIFY", value_delimiter = ',')]
+    pub rpz_notify: Vec<SocketAddr>,
+    /// The canary name, always in the zone as `<NAME>.<zone> CNAME .`: production sets a
+    /// name it controls that resolves publicly.
+    #[arg(
+        long,
+        env = "ORIGINGUARD_RPZ_CANARY",
+        default_value = "canary.rpz-test.originguard."
+    )]
+    pub rpz_canary: String,
 }
 
 impl ServeArgs {

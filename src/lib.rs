@@ -14,6 +14,7 @@ pub mod ndjson;
 pub mod network;
 pub mod origin;
 pub mod reference;
+pub mod rpz_dns;
 pub mod run;
 pub mod service;
 pub mod store;

@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use crate::app::{AppState, Settings};
 use crate::auth::{new_key_stanza, Caller, DevKeys, KeyStore, Role};
 use crate::config::{
-    Cli, Command, ImportArgs, ImportKind, KeysCommand, LogFormat, NetworkArgs, NewKeyArgs,
+    Cli, Command, ImportArgs, ImportKind, KeysCommand, LogFormat, NetworkArgs, NewKeyArgs, RpzArgs,
     ServeArgs, StoreArgs, TakedownArgs, WorkerArgs,
 };
 use crate::http::router;
@@ -21,9 +21,11 @@ use crate::network::dns::{parse_nameservers, Resolver, ResolverSettings};
 use crate::network::guard::AddressGuard;
 use crate::network::resolve::{Limits, NetworkContext};
 use crate::reference::ReferenceKind;
+use crate::rpz_dns::{RpzDnsConfig, TsigKeys};
 use crate::service::import::{audit_load, import, ImportReport};
 use crate::store::{ManagedRedis, ManagedRedisError, Store};
 use crate::takedown::platform::{LockThresholds, PlatformSettings};
+use crate::takedown::rpz::RpzZone;
 use crate::takedown::TakedownSettings;
 use crate::worker::webhook::{parse_url, WebhookConfig};
 use crate::worker::WorkerConfig;
@@ -31,7 +33,7 @@ use crate::worker::WorkerConfig;
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve(args) => serve(args, cli.log_format).await,
+        Command::Serve(args) => serve(*args, cli.log_format).await,
         Command::Worker(args) => worker(args).await,
         Command::Import(args) => import_file(args).await,
         Command::Openapi => {
@@ -211,6 +213,18 @@ async fn serve(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
     let keys = open_keys(args.keys_file.as_deref(), &args.store.data_dir, log_format)?;
     let watcher = tokio::spawn(keys.clone().watch());
     let network = network_context(&args.network)?;
+    let rpz_zone = RpzZone::new(&args.rpz.rpz_zone, &args.rpz.rpz_canary)?;
+    let rpz_dns = match args.rpz.rpz_listen {
+        Some(listen) => Some(
+            crate::rpz_dns::start(
+                rpz_dns_config(&args.rpz, listen, rpz_zone.clone())?,
+                store.clone(),
+                shutdown.clone(),
+            )
+            .await?,
+        ),
+        None => None,
+    };
     let state = AppState::new(
         store,
         keys,
@@ -218,6 +232,7 @@ async fn serve(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
         Settings {
             body_limit: args.body_limit,
             takedowns: takedown_settings(&args.takedowns)?,
+            rpz_zone,
         },
         crate::http::metrics::handle(),
     );
@@ -249,10 +264,35 @@ async fn serve(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
     if let Some(workers) = workers {
         let _ = workers.await;
     }
+    if let Some(rpz_dns) = rpz_dns {
+        rpz_dns.stopped().await;
+    }
     if let Some(managed) = managed.as_mut() {
         managed.stop();
     }
     result.context("server failed")
+}
+
+/// The DNS zone endpoint's configuration; a TSIG file readable by group or others, or one that
+/// does not load, stops the start with one line.
+pub fn rpz_dns_config(
+    args: &RpzArgs,
+    listen: std::net::SocketAddr,
+    zone: RpzZone,
+) -> anyhow::Result<RpzDnsConfig> {
+    let tsig = match &args.tsig_file {
+        Some(path) => TsigKeys::load(path)?,
+        None => {
+            tracing::warn!("--rpz-listen without --tsig-file: every zone transfer is refused");
+            TsigKeys::none()
+        }
+    };
+    Ok(RpzDnsConfig {
+        listen,
+        zone,
+        tsig,
+        notify: args.rpz_notify.clone(),
+    })
 }
 
 async fn worker(args: WorkerArgs) -> anyhow::Result<()> {

@@ -28,7 +28,7 @@ use crate::auth::{Caller, Role};
 use crate::service::blocklist as service;
 use crate::store::blocklist as store;
 use crate::store::Store;
-use crate::takedown::blocklist::{rpz_header, rpz_records, BlocklistAnswer, Checksum};
+use crate::takedown::blocklist::{rpz_records, BlocklistAnswer, Checksum};
 use crate::takedown::compliance::ComplianceAnswer;
 
 /// The blocklist routes.
@@ -43,8 +43,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct BlocklistQuery {
-    /// The version the caller has; without it (or when older than the retained log) the
-    /// answer is the full list. Newer than the current version is a 422.
+    /// The version the caller has: JSON and text answer the delta since it (text as `-value`
+    /// / `+value` lines after `# version N since M`); without it, or when it is older than the
+    /// retained log, the answer is the full list. RPZ is always the full zone. Newer than the
+    /// current version is a 422.
     #[param(value_type = Option<u64>, example = 41)]
     pub since: Option<String>,
     /// `json` (default), `text` or `rpz`; without it, taken from `Accept` (`text/plain`,
@@ -88,32 +90,75 @@ fn etag(version: u64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
 }
 
+/// Whether `If-None-Match` names `version`: `*`, or its tag, strong (`"N"`) or weak
+/// (`W/"N"`), as RFC 9110's weak comparison for `If-None-Match` says.
 fn not_modified(headers: &HeaderMap, version: u64) -> bool {
     let tag = format!("\"{version}\"");
     headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"))
+        .is_some_and(|v| {
+            v.split(',').any(|t| {
+                let t = t.trim();
+                t == "*" || t.strip_prefix("W/").unwrap_or(t) == tag
+            })
+        })
+}
+
+/// Every answer varies with `Accept` (it picks the format when `format` is absent).
+fn vary(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("accept"));
+    response
+}
+
+/// The text delta: `# version N since M`, then `-value` lines, then `+value` lines, each
+/// sorted byte-wise.
+fn delta_text(answer: &BlocklistAnswer, since: u64) -> String {
+    let mut out = format!("# version {} since {since}\n", answer.version);
+    for entry in &answer.removals {
+        out.push('-');
+        out.push_str(&entry.value);
+        out.push('\n');
+    }
+    for entry in &answer.additions {
+        out.push('+');
+        out.push_str(&entry.value);
+        out.push('\n');
+    }
+    out
 }
 
 /// The blocklist: a delta since a version, or the full list, as JSON, text or an RPZ zone.
 #[utoipa::path(get, path = "/v1/blocklist", tag = "blocklist", params(BlocklistQuery,
-        ("If-None-Match" = Option<String>, Header, description = "The `ETag` of the list the caller has (or `*`): 304 while it is current", example = "\"42\"")),
+        ("If-None-Match" = Option<String>, Header, description = "The `ETag` of the list the caller has, strong or weak (`W/\"42\"`), or `*`: 304 while it is current", example = "\"42\"")),
     responses(
         (status = 200, description = "The list or delta, as `format` or `Accept` asks",
-            headers(("ETag" = String, description = "The version, quoted")),
+            headers(("ETag" = String, description = "The version, quoted"),
+                ("Vary" = String, description = "`accept`: the format may come from `Accept`")),
             content(
                 (BlocklistAnswer = "application/json"),
-                (String = "text/plain", example = json!("# version 42\n198.51.100.7\n203.0.113.0/24\nfake-shoes.example.com\n")),
-                (String = "text/dns", example = json!("$ORIGIN rpz.originguard.\n$TTL 60\n@ IN SOA localhost. hostmaster.localhost. 42 3600 600 86400 60\n@ IN NS localhost.\n; originguard blocklist version 42\nfake-shoes.example.com CNAME .\n*.fake-shoes.example.com CNAME .\n32.7.100.51.198.rpz-ip CNAME .\n")),
+                (String = "text/plain", example = json!("# version 42 since 40\n-198.51.100.7\n+203.0.113.0/24\n+fake-shoes.example.com\n")),
+                (String = "text/dns", example = json!("$ORIGIN rpz.originguard.\n$TTL 60\n@ IN SOA localhost. hostmaster.localhost. 42 3600 600 86400 60\n@ IN NS localhost.\n; originguard blocklist version 42: the full zone (an RPZ answer is never a delta)\n; canary, always blocked: NXDOMAIN for canary.rpz-test.originguard. proves a resolver enforces this zone\ncanary.rpz-test.originguard CNAME .\nfake-shoes.example.com CNAME .\n*.fake-shoes.example.com CNAME .\n32.7.100.51.198.rpz-ip CNAME .\n")),
             )),
         (status = 304, description = "`If-None-Match` names the current version",
-            headers(("ETag" = String, description = "The version, quoted"))),
+            headers(("ETag" = String, description = "The version, quoted"),
+                ("Vary" = String, description = "`accept`"))),
         (status = 422, description = "Bad since or format", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
 pub async fn blocklist(
     State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    query: ApiQuery<BlocklistQuery>,
+) -> Result<Response, ApiError> {
+    list(state, caller, headers, query).await.map(vary)
+}
+
+async fn list(
+    state: AppState,
     _caller: Caller,
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<BlocklistQuery>,
@@ -160,6 +205,23 @@ pub async fn blocklist(
             }
         }
     }
+    if format == Format::Text {
+        if let Some(since) = since {
+            if let Some(answer) = service::delta_answer(store_ref, since).await? {
+                return Ok((
+                    [
+                        (
+                            header::CONTENT_TYPE,
+                            HeaderValue::from_static("text/plain; charset=utf-8"),
+                        ),
+                        (header::ETAG, etag(answer.version)),
+                    ],
+                    delta_text(&answer, since),
+                )
+                    .into_response());
+            }
+        }
+    }
     let (version, snapshot) = store::snapshot(store_ref).await?;
     let (content_type, head) = match format {
         Format::Json => (
@@ -175,7 +237,7 @@ pub async fn blocklist(
             "text/plain; charset=utf-8",
             format!("# version {version}\n"),
         ),
-        Format::Rpz => ("text/dns", rpz_header(version)),
+        Format::Rpz => ("text/dns", state.settings().rpz_zone.header_text(version)),
     };
     let body = full_stream(store_ref.clone(), snapshot, format, head);
     Ok((

@@ -63,7 +63,7 @@ pub async fn delta_json(
 
 /// A delta from `since`, at the newest version whose checksum is known (or computed now);
 /// `None` when the log no longer reaches back to `since`.
-async fn delta_answer(
+pub async fn delta_answer(
     store_ref: &Store,
     since: u64,
 ) -> Result<Option<BlocklistAnswer>, StoreError> {

@@ -127,32 +127,30 @@ pub fn delta(changes: &[Change]) -> Delta {
     out
 }
 
-/// The zone's origin.
-pub const RPZ_ORIGIN: &str = "rpz.originguard.";
+/// The zone's default origin (`--rpz-zone` sets another).
+pub const RPZ_ORIGIN: &str = super::rpz::DEFAULT_ZONE;
 
-/// The head of the RPZ zone at `version` (SOA serial = version, modulo 2^32).
+/// The head of the default RPZ zone at `version` (SOA serial = version, modulo 2^32), with
+/// its canary: see [`super::rpz::RpzZone::header_text`].
 pub fn rpz_header(version: u64) -> String {
-    let serial = version % (1 << 32);
-    format!(
-        "$ORIGIN {RPZ_ORIGIN}\n$TTL 60\n@ IN SOA localhost. hostmaster.localhost. {serial} 3600 600 86400 60\n@ IN NS localhost.\n; originguard blocklist version {version}\n"
-    )
+    super::rpz::RpzZone::default().header_text(version)
 }
 
 /// The RPZ records of one entry: `name CNAME .` (and `*.name CNAME .` with subdomains) for
 /// domains, `rpz-ip` triggers for addresses and blocks.
 pub fn rpz_records(value: &str, kind: TargetType, subdomains: bool, out: &mut String) {
+    for owner in rpz_owners(value, kind, subdomains) {
+        let _ = writeln!(out, "{owner} CNAME .");
+    }
+}
+
+/// The owner names (relative to the zone) of one entry's `CNAME .` records: the RPZ text and
+/// the zone served over DNS are both made of these.
+pub fn rpz_owners(value: &str, kind: TargetType, subdomains: bool) -> Vec<String> {
     match kind {
-        TargetType::Domain => {
-            let _ = writeln!(out, "{value} CNAME .");
-            if subdomains {
-                let _ = writeln!(out, "*.{value} CNAME .");
-            }
-        }
-        TargetType::Ip | TargetType::Cidr => {
-            if let Some(owner) = rpz_ip_owner(value) {
-                let _ = writeln!(out, "{owner} CNAME .");
-            }
-        }
+        TargetType::Domain if subdomains => vec![value.to_owned(), format!("*.{value}")],
+        TargetType::Domain => vec![value.to_owned()],
+        TargetType::Ip | TargetType::Cidr => rpz_ip_owner(value).into_iter().collect(),
     }
 }
 

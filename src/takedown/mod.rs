@@ -8,6 +8,7 @@ pub mod blocklist;
 pub mod compliance;
 pub mod platform;
 pub mod request;
+pub mod rpz;
 pub mod schema;
 pub mod state;
 

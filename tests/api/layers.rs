@@ -52,8 +52,9 @@ fn uses(dirs: &[&str], needle: &str) -> Vec<String> {
 }
 
 const DOMAIN: &[&str] = &["origin", "verify", "takedown", "reference"];
-/// Everything below the HTTP layer (and beside it: the worker).
+/// Everything below the HTTP layer (and beside it: the worker and the DNS zone endpoint).
 const BELOW_HTTP: &[&str] = &[
+    "rpz_dns",
     "origin",
     "verify",
     "takedown",

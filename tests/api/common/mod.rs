@@ -13,6 +13,7 @@ pub mod fixtures;
 pub mod gs1_support;
 pub mod invoices;
 pub mod platforms;
+pub mod rpz;
 pub mod takedowns;
 pub mod tls_server;
 
