@@ -4,9 +4,14 @@
 //! presented secret is hashed and compared with every known digest in constant time. This
 //! module never logs or stores a secret.
 
+pub mod key_terms;
 mod keys_file;
+pub mod limit;
 
-pub use keys_file::{new_key_stanza, DevKeys, KeyEntry, KeyStore, KeysFileError};
+pub use key_terms::KeyTerms;
+pub use keys_file::{
+    new_key_stanza, new_key_stanza_until, DevKeys, KeyEntry, KeyStore, KeysFileError,
+};
 
 use std::fmt;
 use std::str::FromStr;
