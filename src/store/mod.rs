@@ -12,6 +12,7 @@ pub mod change;
 pub mod claims;
 pub mod health;
 pub mod keys;
+pub mod limits;
 pub mod managed;
 pub mod platforms;
 pub mod queue;
