@@ -19,6 +19,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::limit::Limiter;
 use crate::auth::KeyStore;
 use crate::config::DEFAULT_BODY_LIMIT;
 use crate::http;
@@ -33,6 +34,16 @@ pub struct Settings {
     pub body_limit: usize,
     /// Takedown settings (suspension clock and limits).
     pub takedowns: TakedownSettings,
+    /// Per-key rate limits, shared through Redis; `None` limits nothing. `serve` turns them
+    /// on unless `--no-rate-limits`; the default (for tests and embedding) is off.
+    pub rate_limits: Option<RateLimitSettings>,
+}
+
+/// How per-key rate limits run.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimitSettings {
+    /// Time between reconciliations of each key's spend through Redis.
+    pub reconcile_every: Duration,
 }
 
 impl Default for Settings {
@@ -40,6 +51,7 @@ impl Default for Settings {
         Settings {
             body_limit: DEFAULT_BODY_LIMIT,
             takedowns: TakedownSettings::default(),
+            rate_limits: None,
         }
     }
 }
@@ -55,6 +67,7 @@ struct Inner {
     metrics: PrometheusHandle,
     settings: Settings,
     deltas: http::blocklist::DeltaCache,
+    limiter: Option<Limiter>,
 }
 
 impl AppState {
@@ -65,6 +78,16 @@ impl AppState {
         network: NetworkContext,
         settings: Settings,
     ) -> AppState {
+        // With limits on, the task reconciling them runs as long as the state lives.
+        let limiter = settings.rate_limits.map(|limits| {
+            let limiter = Limiter::default();
+            tokio::spawn(crate::store::limits::reconcile_forever(
+                store.clone(),
+                limiter.downgrade(),
+                limits.reconcile_every,
+            ));
+            limiter
+        });
         AppState(Arc::new(Inner {
             store,
             keys,
@@ -72,6 +95,7 @@ impl AppState {
             metrics: http::metrics::handle(),
             settings,
             deltas: http::blocklist::DeltaCache::default(),
+            limiter,
         }))
     }
 
@@ -98,6 +122,11 @@ impl AppState {
     /// Start-up settings.
     pub fn settings(&self) -> &Settings {
         &self.0.settings
+    }
+
+    /// Per-key rate limits, when on.
+    pub fn limiter(&self) -> Option<&Limiter> {
+        self.0.limiter.as_ref()
     }
 
     /// Rendered blocklist deltas, by (since, version).
@@ -167,6 +196,7 @@ fn api() -> OpenApiRouter<AppState> {
 fn documented_api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (routes, mut doc) = api().split_for_parts();
     http::doc::add_store_unavailable(&mut doc);
+    http::doc::add_rate_limited(&mut doc);
     (routes, doc)
 }
 
@@ -189,6 +219,10 @@ pub fn router(state: AppState) -> Router {
     let body_limit = state.settings().body_limit;
     let (api_router, doc) = documented_api();
     let routes = api_router
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            http::limit::enforce,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             http::unavailable_while_down,

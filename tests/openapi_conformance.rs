@@ -175,6 +175,7 @@ async fn every_operation_answers_as_its_document_says() {
     let (mut app, _dns) = app_with_settings(Settings {
         body_limit: BODY_LIMIT,
         takedowns: settings(Duration::from_secs(86_400)),
+        ..Settings::default()
     })
     .await;
     let conf = Conformance::new();

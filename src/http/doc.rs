@@ -1,6 +1,6 @@
 //! What the OpenAPI document says beyond the handlers' own annotations: the problems a JSON
-//! body or a path can be refused with before its handler runs, and the 503 every `/v1/`
-//! operation answers while the data store is down.
+//! body or a path can be refused with before its handler runs, the 503 every `/v1/`
+//! operation answers while the data store is down, and the 429 of a key over its rate limit.
 
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
@@ -53,9 +53,55 @@ fn store_unavailable() -> utoipa::openapi::Response {
         .build()
 }
 
-/// Adds the 503 to every operation under `/v1/`, as [`super::unavailable_while_down`]
-/// answers it there.
-pub fn add_store_unavailable(doc: &mut OpenApi) {
+/// The 429 of a key over its rate limit (see [`super::limit::enforce`]), with its headers.
+fn rate_limited() -> utoipa::openapi::Response {
+    let text = |description: &str| {
+        HeaderBuilder::new()
+            .schema(ObjectBuilder::new().schema_type(Type::String))
+            .description(Some(description))
+            .build()
+    };
+    ResponseBuilder::new()
+        .description("The key is over its rate limit (`rate_per_minute`, `burst`); retry after `Retry-After` seconds. Every answer to a rate-limited key carries `RateLimit-Policy` and `RateLimit`.")
+        .content(
+            PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .header(
+            "Retry-After",
+            HeaderBuilder::new()
+                .schema(
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .minimum(Some(1)),
+                )
+                .description(Some("Seconds until a request of the same cost is admitted"))
+                .build(),
+        )
+        .header(
+            "RateLimit-Policy",
+            text("The key's quota policy (draft-ietf-httpapi-ratelimit-headers-11): `\"key\";q=<burst>;w=<seconds for the burst to come back>`"),
+        )
+        .header(
+            "RateLimit",
+            text("The key's service limit: `\"key\";r=<units left>;t=<seconds>`; `r=0` and `t` equal to `Retry-After` on a 429"),
+        )
+        .build()
+}
+
+/// Adds the 429 to every operation under `/v1/`, as [`super::limit::enforce`] answers it.
+pub fn add_rate_limited(doc: &mut OpenApi) {
+    for_each_v1_operation(doc, |operation| {
+        operation
+            .responses
+            .responses
+            .insert("429".into(), RefOr::T(rate_limited()));
+    });
+}
+
+fn for_each_v1_operation(doc: &mut OpenApi, mut add: impl FnMut(&mut Operation)) {
     for (path, item) in doc.paths.paths.iter_mut() {
         if !path.starts_with("/v1/") {
             continue;
@@ -71,10 +117,18 @@ pub fn add_store_unavailable(doc: &mut OpenApi) {
             &mut item.trace,
         ];
         for operation in operations.into_iter().flatten() {
-            operation
-                .responses
-                .responses
-                .insert("503".into(), RefOr::T(store_unavailable()));
+            add(operation);
         }
     }
+}
+
+/// Adds the 503 to every operation under `/v1/`, as [`super::unavailable_while_down`]
+/// answers it there.
+pub fn add_store_unavailable(doc: &mut OpenApi) {
+    for_each_v1_operation(doc, |operation| {
+        operation
+            .responses
+            .responses
+            .insert("503".into(), RefOr::T(store_unavailable()));
+    });
 }
