@@ -80,7 +80,7 @@ impl AppState {
     ) -> AppState {
         // With limits on, the task reconciling them runs as long as the state lives.
         let limiter = settings.rate_limits.map(|limits| {
-            let limiter = Limiter::default();
+            let limiter = Limiter::new(limits.reconcile_every);
             tokio::spawn(crate::store::limits::reconcile_forever(
                 store.clone(),
                 limiter.downgrade(),

@@ -332,6 +332,7 @@ fn new_key(args: NewKeyArgs) -> anyhow::Result<()> {
         agency: args.agency,
         operator: args.operator,
         platform: args.platform,
+        key_id: None,
     };
     let not_after = match &args.expires_in {
         Some(text) => {

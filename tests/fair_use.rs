@@ -91,6 +91,7 @@ fn key(role: Role, name: &str, extra: &str) -> (String, String) {
         agency: (role == Role::Authority).then(|| "Cục QLTT Hà Nội".to_owned()),
         operator: (role == Role::Operator).then(|| "viettel".to_owned()),
         platform: None,
+        key_id: None,
     };
     let (secret, mut stanza) = new_key_stanza(&caller).expect("stanza");
     stanza.push_str(extra);
@@ -186,7 +187,9 @@ async fn two_replicas_hold_one_keys_limit_and_other_keys_are_unaffected() {
     // One exact GCRA admits burst + rate · elapsed; the documented error across replicas is
     // within 10 % of it.
     let exact = 20.0 + 20.0 * elapsed;
-    eprintln!("{accepted} accepted, {refused} refused in {elapsed:.2} s; one exact GCRA: {exact:.1}");
+    eprintln!(
+        "{accepted} accepted, {refused} refused in {elapsed:.2} s; one exact GCRA: {exact:.1}"
+    );
     assert!(
         (accepted as f64) <= exact * 1.10,
         "{accepted} accepted in {elapsed:.2} s, limit {exact:.0} (+10 %); {refused} refused"
@@ -455,4 +458,64 @@ async fn a_keys_file_with_a_bad_not_after_or_a_negative_rate_keeps_the_previous_
         .await
     );
     assert_eq!(works(first).await, 401);
+}
+
+#[tokio::test]
+async fn audit_entries_name_which_of_two_rotated_keys_was_used() {
+    let redis = TestRedis::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (old, old_stanza) = key(Role::Steward, "loader", "");
+    let (new, new_stanza) = key(Role::Steward, "loader", "");
+    let (admin, admin_stanza) = key(Role::Admin, "root", "");
+    let keys_file = dir.path().join("keys.toml");
+    std::fs::write(
+        &keys_file,
+        format!("{old_stanza}{new_stanza}{admin_stanza}"),
+    )
+    .unwrap();
+    let service = Replica::start(&redis, &keys_file, dir.path(), "one").await;
+    let client = client();
+    for secret in [&old, &new] {
+        let load = client
+            .put(service.url("/v1/reference/taxpayers"))
+            .bearer_auth(secret)
+            .header("content-type", "application/x-ndjson")
+            .body("{\"tax_code\":\"0100109106\",\"name\":\"A\",\"status\":\"active\"}\n")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(load.status(), 200);
+    }
+    let page: serde_json::Value = client
+        .get(service.url("/v1/audit"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let entries = page["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{page}");
+    let key_id = |stanza: &str| {
+        stanza
+            .split("sha256 = \"")
+            .nth(1)
+            .map(|rest| rest[..12].to_owned())
+            .unwrap()
+    };
+    for (entry, stanza) in entries.iter().zip([&old_stanza, &new_stanza]) {
+        assert_eq!(entry["actor"], "loader");
+        assert_eq!(entry["key"], key_id(stanza), "{entry}");
+    }
+    let verified: serde_json::Value = client
+        .get(service.url("/v1/audit/verify"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(verified["valid"], true);
 }

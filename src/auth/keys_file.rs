@@ -160,6 +160,7 @@ fn parse_keys(text: &str, path: &Path) -> Result<Vec<KeyEntry>, KeysFileError> {
                 agency: raw.agency,
                 operator: raw.operator,
                 platform: raw.platform,
+                key_id: None,
             },
             digest,
         });
@@ -363,6 +364,7 @@ impl DevKeys {
                 // The development platform key acts for the sample list's Shopee, so the
                 // README's platform notice works end to end.
                 platform: (role == Role::Platform).then(|| "shopee".to_owned()),
+                key_id: None,
             };
             let secret = generate_secret();
             text.push_str(&stanza(&caller, &secret, None));
@@ -388,6 +390,7 @@ mod tests {
             agency: Some("A".into()),
             operator: Some("op".into()),
             platform: None,
+            key_id: None,
         }
     }
 

@@ -58,6 +58,8 @@ pub const HOT_FOR: Duration = Duration::from_secs(2);
 /// Units charged per started group of this many lines of a batch or NDJSON load (on top of
 /// the one unit of the request itself).
 pub const LINES_PER_UNIT: u64 = 100;
+/// Round-trip margin added, with the reconciliation interval, to the waits a refusal tells.
+const RECONCILE_MARGIN: Duration = Duration::from_millis(5);
 /// The name of the quota policy in the `RateLimit-Policy` and `RateLimit` fields.
 pub const POLICY_NAME: &str = "key";
 
@@ -246,8 +248,8 @@ impl KeyBudget {
         })
     }
 
-    /// Spends `cost` units if they conform.
-    fn check(&self, cost: u64, policy: RatePolicy, now: u64) -> Decision {
+    /// Spends `cost` units if they conform; a refusal's wait is told `slack_ns` longer.
+    fn check(&self, cost: u64, policy: RatePolicy, now: u64, slack_ns: u64) -> Decision {
         self.remember(policy, now);
         let mut tat = self.tat.load(Ordering::Acquire);
         loop {
@@ -271,7 +273,7 @@ impl KeyBudget {
                 }
                 Err(wait) => {
                     return Decision::Refused {
-                        retry_after_secs: retry_after_secs(wait),
+                        retry_after_secs: retry_after_secs(wait.saturating_add(slack_ns)),
                     }
                 }
             }
@@ -315,6 +317,10 @@ pub struct Limiter(Arc<Inner>);
 #[derive(Debug)]
 struct Inner {
     started: Instant,
+    /// Added to each refusal's wait: reconciliation may move a TAT this much later (spend
+    /// is charged in Redis when it is pushed, not when it happened), and `Retry-After` must
+    /// not send a client back too early.
+    slack_ns: u64,
     shards: Vec<Mutex<HashMap<[u8; 32], Arc<KeyBudget>>>>,
 }
 
@@ -331,14 +337,22 @@ impl WeakLimiter {
 
 impl Default for Limiter {
     fn default() -> Self {
-        Limiter(Arc::new(Inner {
-            started: Instant::now(),
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
-        }))
+        Limiter::new(Duration::ZERO)
     }
 }
 
 impl Limiter {
+    /// A limiter reconciled every `reconcile_every` (which, with a margin for the round trip,
+    /// is added to the waits it tells).
+    pub fn new(reconcile_every: Duration) -> Limiter {
+        let slack = reconcile_every + RECONCILE_MARGIN;
+        Limiter(Arc::new(Inner {
+            started: Instant::now(),
+            slack_ns: u64::try_from(slack.as_nanos()).unwrap_or(u64::MAX),
+            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+        }))
+    }
+
     /// A handle that does not keep the limiter alive.
     pub fn downgrade(&self) -> WeakLimiter {
         WeakLimiter(Arc::downgrade(&self.0))
@@ -364,7 +378,7 @@ impl Limiter {
 
     /// Spends `cost` units of `budget` if they conform to `policy`.
     pub fn check(&self, budget: &KeyBudget, cost: u64, policy: RatePolicy) -> Decision {
-        budget.check(cost, policy, self.now())
+        budget.check(cost, policy, self.now(), self.0.slack_ns)
     }
 
     /// Spends `cost` units of `budget` whatever is left (a batch's lines, counted as they

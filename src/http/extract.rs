@@ -33,7 +33,11 @@ where
         if entry.terms.expired_at(chrono::Utc::now()) {
             return Err(ApiError::key_expired());
         }
-        let caller = entry.caller;
+        let key_id = entry.key_id();
+        let caller = Caller {
+            key_id: Some(key_id),
+            ..entry.caller
+        };
         tracing::Span::current().record("caller", caller.name.as_str());
         // The route's roles are checked here, before anything reads the path, the query or
         // the body: a caller of the wrong role learns nothing about what the route accepts.

@@ -407,7 +407,7 @@ pub struct Ack {
 /// Records an operator's acknowledgement, with its audit entry.
 pub async fn ack(
     store: &Store,
-    actor: &str,
+    actor: crate::auth::Actor<'_>,
     operator: &str,
     version: u64,
 ) -> redis::RedisResult<Ack> {
