@@ -106,4 +106,3 @@ for round in $(seq 1 "$ROUNDS"); do
   [ "$EON" = 0 ] && [ "$EOFF" = 0 ] || { echo "non-2xx answers: on $EON, off $EOFF" >&2; exit 1; }
   echo "$round | $CON | $COFF | $(python3 -c "print(f'{100*$CON/$COFF:.1f} %')") | $HON | $HOFF"
 done
-echo "limited key after the rounds: $(redis-cli -p "$REDIS_PORT" --scan --pattern 'og:limit:*' | wc -l) shared budget key(s) in Redis"

@@ -13,7 +13,9 @@
 //! [`crate::store::limits`] pushes it to Redis every few milliseconds, where one shared TAT
 //! per key advances by every replica's spend, and brings back how far that shared TAT is
 //! ahead of Redis's clock. [`merged_tat`] then moves the local TAT forward to it, so each
-//! replica charges itself for what the others spent.
+//! replica charges itself for what the others spent. Keys with at least half their burst
+//! left here are reconciled every [`RELAXED_EVERY`] intervals only, so that Redis's work
+//! follows the keys near their limit, not every key in use.
 //!
 //! # The error across replicas
 //!
@@ -28,7 +30,8 @@
 //!
 //! where `burst + rate · W` is what one exact GCRA admits. The `N · burst` term is the one
 //! transient: when a key goes from idle to a flood on every replica at once, each may spend
-//! its burst before hearing of the others. Everything spent is charged, so that excess is
+//! its burst (the first half of it reconciled only every [`RELAXED_EVERY`] intervals) before
+//! hearing of the others. Everything spent is charged, so that excess is
 //! debt: the replicas refuse until the key's TAT is back within its burst, and over any
 //! window longer than `(N − 1) · burst / rate` (6 s for the platform default with two
 //! replicas) it has been paid back. The last term is below one request for every default
@@ -40,7 +43,7 @@
 //! turns into a wave of refusals when it ends.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
@@ -52,9 +55,12 @@ const MINUTE_NS: u64 = 60_000_000_000;
 const SECOND_NS: u64 = 1_000_000_000;
 /// Shards of the key map; a request holds one shard's lock only to find its key's budget.
 const SHARDS: usize = 16;
-/// A key used within this long is reconciled on every tick, also when this replica spent
-/// nothing for it, so that it learns what the other replicas spent.
+/// A key used within this long is reconciled also when this replica spent nothing for it, so
+/// that it learns what the other replicas spent.
 pub const HOT_FOR: Duration = Duration::from_secs(2);
+/// Keys with at least half their burst left are reconciled only every this many intervals
+/// (the others every interval), which keeps Redis's load low for keys far from their limit.
+pub const RELAXED_EVERY: u64 = 10;
 /// Units charged per started group of this many lines of a batch or NDJSON load (on top of
 /// the one unit of the request itself).
 pub const LINES_PER_UNIT: u64 = 100;
@@ -215,6 +221,9 @@ pub struct KeyBudget {
     last_used: AtomicU64,
     /// The policy's rate and burst as of the last check (rate in the high half).
     policy: AtomicU64,
+    /// Whether the last check left less than half the burst (or refused): such keys are
+    /// reconciled every interval.
+    tight: AtomicBool,
 }
 
 impl KeyBudget {
@@ -225,6 +234,7 @@ impl KeyBudget {
             unpushed: AtomicU64::new(0),
             last_used: AtomicU64::new(0),
             policy: AtomicU64::new(0),
+            tight: AtomicBool::new(false),
         }
     }
 
@@ -263,8 +273,11 @@ impl KeyBudget {
                     ) {
                         Ok(_) => {
                             self.unpushed.fetch_add(cost, Ordering::Relaxed);
+                            let remaining = remaining(new_tat, now, policy);
+                            self.tight
+                                .store(remaining < u64::from(policy.burst) / 2, Ordering::Relaxed);
                             return Decision::Allowed {
-                                remaining: remaining(new_tat, now, policy),
+                                remaining,
                                 reset_secs: reset_secs(new_tat, now),
                             };
                         }
@@ -272,9 +285,10 @@ impl KeyBudget {
                     }
                 }
                 Err(wait) => {
+                    self.tight.store(true, Ordering::Relaxed);
                     return Decision::Refused {
                         retry_after_secs: retry_after_secs(wait.saturating_add(slack_ns)),
-                    }
+                    };
                 }
             }
         }
@@ -295,6 +309,7 @@ impl KeyBudget {
             }
         }
         self.unpushed.fetch_add(cost, Ordering::Relaxed);
+        self.tight.store(true, Ordering::Relaxed);
     }
 }
 
@@ -388,9 +403,10 @@ impl Limiter {
     }
 
     /// The keys to reconcile now: every key with unpushed spend, and every key used within
-    /// [`HOT_FOR`]. Their unpushed spend is taken; give it back with [`Limiter::merge`]'s
-    /// answer, or drop it when Redis could not be reached.
-    pub fn take_pushes(&self) -> Vec<Push> {
+    /// [`HOT_FOR`]; with `relaxed_too` false, only those of them that were left with less
+    /// than half their burst. Their unpushed spend is taken; pass Redis's answer to
+    /// [`Limiter::merge`], or drop it when Redis could not be reached.
+    pub fn take_pushes(&self, relaxed_too: bool) -> Vec<Push> {
         let now = self.now();
         let hot_since = now.saturating_sub(u64::try_from(HOT_FOR.as_nanos()).unwrap_or(0));
         let mut pushes = Vec::new();
@@ -405,6 +421,9 @@ impl Limiter {
                 };
                 let hot = budget.last_used.load(Ordering::Relaxed) >= hot_since;
                 if !hot && budget.unpushed.load(Ordering::Relaxed) == 0 {
+                    continue;
+                }
+                if !relaxed_too && !budget.tight.load(Ordering::Relaxed) {
                     continue;
                 }
                 let units = budget.unpushed.swap(0, Ordering::AcqRel);
@@ -597,7 +616,7 @@ mod tests {
                     admitted += 1;
                 }
             }
-            if now % interval == 0 {
+            if now.is_multiple_of(interval) {
                 for (tat, spent) in local.iter_mut().zip(unpushed.iter_mut()) {
                     shared = charge(shared, now, *spent, policy);
                     *spent = 0;
@@ -632,12 +651,16 @@ mod tests {
             limiter.check(&b, 1, STEWARD),
             Decision::Allowed { remaining: 9, .. }
         ));
-        let pushes = limiter.take_pushes();
+        // Only the key near its limit is reconciled on every interval.
+        let tight = limiter.take_pushes(false);
+        assert_eq!(tight.len(), 1);
+        assert_eq!((tight[0].budget.id(), tight[0].units), ("a", 10));
+        let pushes = limiter.take_pushes(true);
         let units: HashMap<&str, u64> = pushes.iter().map(|p| (p.budget.id(), p.units)).collect();
-        assert_eq!(units["a"], 10);
+        assert_eq!(units["a"], 0);
         assert_eq!(units["b"], 1);
         // Spend is taken once; hot keys stay listed with nothing to push.
-        assert!(limiter.take_pushes().iter().all(|p| p.units == 0));
+        assert!(limiter.take_pushes(true).iter().all(|p| p.units == 0));
         assert!(Arc::ptr_eq(
             &limiter.budget(&[1; 32], || "a".to_owned()),
             &a
@@ -652,7 +675,7 @@ mod tests {
             limiter.check(&a, 1, STEWARD),
             Decision::Allowed { .. }
         ));
-        let pushes = limiter.take_pushes();
+        let pushes = limiter.take_pushes(true);
         // The others spent the rest of the burst.
         limiter.merge(&pushes[0], 10 * SECOND_NS);
         assert!(matches!(

@@ -3,7 +3,8 @@
 //! path.
 //!
 //! The arithmetic and its error bound are in [`crate::auth::limit`]; this module only moves
-//! numbers. One [`reconcile`] is one pipeline: a `SCRIPT LOAD` (so that a restarted Redis
+//! numbers. Keys near their limit are reconciled every interval, the others every
+//! [`RELAXED_EVERY`] intervals. One [`reconcile`] is one pipeline: a `SCRIPT LOAD` (so that a restarted Redis
 //! never answers `NOSCRIPT`) and one call of `lua/limit.lua` per key. Each call touches one key,
 //! so the same pipeline works on Redis Cluster. While Redis is known to be down the task skips
 //! its ticks and the spend made meanwhile is dropped: each replica limits on its own.
@@ -11,7 +12,7 @@
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use crate::auth::limit::{Push, WeakLimiter};
+use crate::auth::limit::{Push, WeakLimiter, RELAXED_EVERY};
 
 use super::{keys, Store};
 
@@ -52,17 +53,20 @@ pub async fn reconcile_forever(store: Store, limiter: WeakLimiter, interval: Dur
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut failing = false;
+    let mut tick: u64 = 0;
     loop {
         ticker.tick().await;
+        tick = tick.wrapping_add(1);
+        let relaxed_too = tick.is_multiple_of(RELAXED_EVERY);
         let Some(limiter) = limiter.upgrade() else {
             return;
         };
         if store.is_down() {
             // Take (and drop) the spend, so that it is not charged all at once later.
-            let _ = limiter.take_pushes();
+            let _ = limiter.take_pushes(true);
             continue;
         }
-        let pushes = limiter.take_pushes();
+        let pushes = limiter.take_pushes(relaxed_too);
         if pushes.is_empty() {
             continue;
         }
