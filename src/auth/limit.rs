@@ -245,7 +245,9 @@ impl KeyBudget {
 
     fn remember(&self, policy: RatePolicy, now: u64) {
         let packed = (u64::from(policy.rate_per_minute) << 32) | u64::from(policy.burst);
-        self.policy.store(packed, Ordering::Relaxed);
+        if self.policy.load(Ordering::Relaxed) != packed {
+            self.policy.store(packed, Ordering::Relaxed);
+        }
         self.last_used.store(now, Ordering::Relaxed);
     }
 
@@ -274,8 +276,10 @@ impl KeyBudget {
                         Ok(_) => {
                             self.unpushed.fetch_add(cost, Ordering::Relaxed);
                             let remaining = remaining(new_tat, now, policy);
-                            self.tight
-                                .store(remaining < u64::from(policy.burst) / 2, Ordering::Relaxed);
+                            let tight = remaining < u64::from(policy.burst) / 2;
+                            if self.tight.load(Ordering::Relaxed) != tight {
+                                self.tight.store(tight, Ordering::Relaxed);
+                            }
                             return Decision::Allowed {
                                 remaining,
                                 reset_secs: reset_secs(new_tat, now),
