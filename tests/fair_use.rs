@@ -519,3 +519,31 @@ async fn audit_entries_name_which_of_two_rotated_keys_was_used() {
         .unwrap();
     assert_eq!(verified["valid"], true);
 }
+
+#[test]
+fn keys_new_expires_in_writes_not_after() {
+    let output = Command::new(env!("CARGO_BIN_EXE_originguard"))
+        .args(["keys", "new", "--role", "platform", "--name", "shop"])
+        .args(["--expires-in", "90d"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("not_after = "))
+        .unwrap_or_else(|| panic!("no not_after in {text}"));
+    let at = chrono::DateTime::parse_from_rfc3339(
+        line.trim_start_matches("not_after = ").trim_matches('"'),
+    )
+    .unwrap();
+    let days = (at.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_hours() as f64 / 24.0;
+    assert!((89.9..=90.0).contains(&days), "{days}");
+    let refused = Command::new(env!("CARGO_BIN_EXE_originguard"))
+        .args(["keys", "new", "--role", "platform", "--name", "shop"])
+        .args(["--expires-in", "3 weeks"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--expires-in"));
+}

@@ -8,7 +8,7 @@
 //! locking everyone out.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::key_terms::{not_after_line, KeyTerms};
+use super::limit::{KeyBudget, Limiter};
 use super::{Caller, Role};
 
 /// How often the keys file is checked for changes.
@@ -79,9 +80,21 @@ pub struct KeyEntry {
     /// Its rate limit and expiry.
     pub terms: KeyTerms,
     digest: [u8; 32],
+    /// This key's budget in the process's limiter, found on first use and shared by every
+    /// clone of the entry, so that a request finds it without a map look-up.
+    budget: Arc<OnceLock<Arc<KeyBudget>>>,
 }
 
 impl KeyEntry {
+    /// This key's budget in `limiter`, looked up there once per loaded entry. Every entry of a
+    /// [`KeyStore`] is used with the one limiter of its process.
+    pub fn budget(&self, limiter: &Limiter) -> Arc<KeyBudget> {
+        Arc::clone(
+            self.budget
+                .get_or_init(|| limiter.budget(&self.digest, || self.key_id())),
+        )
+    }
+
     /// The SHA-256 digest of the key's secret.
     pub fn digest(&self) -> &[u8; 32] {
         &self.digest
@@ -163,6 +176,7 @@ fn parse_keys(text: &str, path: &Path) -> Result<Vec<KeyEntry>, KeysFileError> {
                 key_id: None,
             },
             digest,
+            budget: Arc::default(),
         });
     }
     Ok(entries)

@@ -53,6 +53,8 @@ use super::Role;
 const MINUTE_NS: u64 = 60_000_000_000;
 /// Nanoseconds in a second.
 const SECOND_NS: u64 = 1_000_000_000;
+/// How stale a key's `last_used` may be.
+const LAST_USED_GRAIN_NS: u64 = 10_000_000;
 /// Shards of the key map; a request holds one shard's lock only to find its key's budget.
 const SHARDS: usize = 16;
 /// A key used within this long is reconciled also when this replica spent nothing for it, so
@@ -248,7 +250,11 @@ impl KeyBudget {
         if self.policy.load(Ordering::Relaxed) != packed {
             self.policy.store(packed, Ordering::Relaxed);
         }
-        self.last_used.store(now, Ordering::Relaxed);
+        // Coarse on purpose: a store on every request would bounce the cache line between
+        // cores for nothing (hotness is judged in seconds).
+        if now.saturating_sub(self.last_used.load(Ordering::Relaxed)) > LAST_USED_GRAIN_NS {
+            self.last_used.store(now, Ordering::Relaxed);
+        }
     }
 
     fn policy(&self) -> Option<RatePolicy> {

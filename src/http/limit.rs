@@ -64,7 +64,7 @@ pub async fn enforce(State(state): State<AppState>, mut request: Request, next: 
         request.extensions_mut().insert(Identified(entry));
         return next.run(request).await;
     };
-    let budget = limiter.budget(entry.digest(), || entry.key_id());
+    let budget = entry.budget(limiter);
     let decision = limiter.check(&budget, 1, policy);
     if let Decision::Refused { retry_after_secs } = decision {
         metrics::counter!(RATE_LIMITED_TOTAL, "key" => entry.label()).increment(1);
