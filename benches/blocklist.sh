@@ -32,7 +32,7 @@ printf '%s\n' "$out" | grep -v '^#' > "$WORK/keys.toml"
 
 (cd "$WORK" && ORIGINGUARD_NAMESERVERS=127.0.0.1:9 ORIGINGUARD_NO_SAMPLE_DATA=true ORIGINGUARD_SCHEDULER_POLL_MS=200 \
   ORIGINGUARD_KEYS_FILE="$WORK/keys.toml" ORIGINGUARD_LISTEN=127.0.0.1:$PORT \
-  RUST_LOG=warn exec "$BIN" serve > "$WORK/service.log" 2>&1) &
+  ORIGINGUARD_NO_RATE_LIMITS=1 RUST_LOG=warn exec "$BIN" serve > "$WORK/service.log" 2>&1) &
 SERVICE=$!
 for _ in $(seq 1 200); do
   curl -sf "$BASE/readyz" > /dev/null && break

@@ -48,7 +48,7 @@ start_nsd "$WORK/nsd" "$TARGET_DIR/release"
 case "$NAMESERVER" in 127.0.0.1:*) ;; *) echo "no loopback name server: $NAMESERVER" >&2; exit 1 ;; esac
 
 (cd "$WORK" && ORIGINGUARD_NAMESERVERS=$NAMESERVER ORIGINGUARD_KEYS_FILE="$WORK/keys.toml" ORIGINGUARD_LISTEN=127.0.0.1:$PORT \
-  RUST_LOG=warn exec "$BIN" serve > "$WORK/service.log" 2>&1) &
+  ORIGINGUARD_NO_RATE_LIMITS=1 RUST_LOG=warn exec "$BIN" serve > "$WORK/service.log" 2>&1) &
 SERVICE=$!
 for _ in $(seq 1 200); do
   curl -sf "$BASE/readyz" > /dev/null && break

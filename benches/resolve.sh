@@ -64,7 +64,7 @@ for round in $(seq 1 "$ROUNDS"); do
   BASE=http://127.0.0.1:$PORT
   (cd "$WORK" && REDIS_URL="unix://$WORK/redis.sock" ORIGINGUARD_NO_WORKERS=true \
     ORIGINGUARD_NAMESERVERS=$NAMESERVER ORIGINGUARD_KEYS_FILE="$WORK/keys.toml" \
-    ORIGINGUARD_LISTEN=127.0.0.1:$PORT RUST_LOG=warn exec "$BIN" serve > "$WORK/service.log" 2>&1) &
+    ORIGINGUARD_LISTEN=127.0.0.1:$PORT ORIGINGUARD_NO_RATE_LIMITS=1 RUST_LOG=warn exec "$BIN" serve > "$WORK/service.log" 2>&1) &
   SERVICE=$!
   for _ in $(seq 1 200); do curl -sf "$BASE/readyz" > /dev/null && break; sleep 0.05; done
   START=$(date +%s.%N)

@@ -2,9 +2,11 @@
 //! context, settings fixed at start). The HTTP layer's router is built over it.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use metrics_exporter_prometheus::PrometheusHandle;
 
+use crate::auth::limit::Limiter;
 use crate::auth::KeyStore;
 use crate::config::DEFAULT_BODY_LIMIT;
 use crate::network::resolve::NetworkContext;
@@ -22,6 +24,16 @@ pub struct Settings {
     pub takedowns: TakedownSettings,
     /// The RPZ zone's name and canary (the HTTP RPZ answer and the DNS zone).
     pub rpz_zone: RpzZone,
+    /// Per-key rate limits, shared through Redis; `None` limits nothing. `serve` turns them
+    /// on unless `--no-rate-limits`; the default (for tests and embedding) is off.
+    pub rate_limits: Option<RateLimitSettings>,
+}
+
+/// How per-key rate limits run.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimitSettings {
+    /// Time between reconciliations of each key's spend through Redis.
+    pub reconcile_every: Duration,
 }
 
 impl Default for Settings {
@@ -30,6 +42,7 @@ impl Default for Settings {
             body_limit: DEFAULT_BODY_LIMIT,
             takedowns: TakedownSettings::default(),
             rpz_zone: RpzZone::default(),
+            rate_limits: None,
         }
     }
 }
@@ -45,6 +58,7 @@ struct Inner {
     metrics: PrometheusHandle,
     settings: Settings,
     deltas: DeltaCache,
+    limiter: Option<Limiter>,
 }
 
 impl AppState {
@@ -56,6 +70,16 @@ impl AppState {
         settings: Settings,
         metrics: PrometheusHandle,
     ) -> AppState {
+        // With limits on, the task reconciling them runs as long as the state lives.
+        let limiter = settings.rate_limits.map(|limits| {
+            let limiter = Limiter::new(limits.reconcile_every);
+            tokio::spawn(crate::store::limits::reconcile_forever(
+                store.clone(),
+                limiter.downgrade(),
+                limits.reconcile_every,
+            ));
+            limiter
+        });
         AppState(Arc::new(Inner {
             store,
             keys,
@@ -63,6 +87,7 @@ impl AppState {
             metrics,
             settings,
             deltas: DeltaCache::default(),
+            limiter,
         }))
     }
 
@@ -89,6 +114,11 @@ impl AppState {
     /// Start-up settings.
     pub fn settings(&self) -> &Settings {
         &self.0.settings
+    }
+
+    /// Per-key rate limits, when on.
+    pub fn limiter(&self) -> Option<&Limiter> {
+        self.0.limiter.as_ref()
     }
 
     /// Rendered blocklist deltas, by (since, version).

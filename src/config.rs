@@ -104,6 +104,14 @@ pub struct ServeArgs {
     /// Do not load the sample reference data from fixtures/ into an empty managed Redis.
     #[arg(long, env = "ORIGINGUARD_NO_SAMPLE_DATA", default_value_t = false)]
     pub no_sample_data: bool,
+    /// Do not enforce the keys' rate limits (`rate_per_minute`, `burst`) at all.
+    #[arg(long, env = "ORIGINGUARD_NO_RATE_LIMITS", default_value_t = false)]
+    pub no_rate_limits: bool,
+    /// Milliseconds between reconciliations of each key's spend with the other replicas
+    /// through Redis (1 to 1000); the limit's error across replicas grows with it.
+    #[arg(long, env = "ORIGINGUARD_RATE_LIMIT_RECONCILE_MS", default_value_t = 5,
+        value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub rate_limit_reconcile_ms: u64,
     /// Redis and data directory.
     #[command(flatten, next_help_heading = "Redis and data")]
     pub store: StoreArgs,
@@ -300,4 +308,7 @@ pub struct NewKeyArgs {
     /// platform's notices.
     #[arg(long)]
     pub platform: Option<String>,
+    /// Make the key stop working after this long (`90d`, `12h`, `30m`): writes `not_after`.
+    #[arg(long)]
+    pub expires_in: Option<String>,
 }

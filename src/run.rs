@@ -7,8 +7,9 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::{AppState, Settings};
-use crate::auth::{new_key_stanza, Caller, DevKeys, KeyStore, Role};
+use crate::app::{AppState, RateLimitSettings, Settings};
+use crate::auth::key_terms::parse_expires_in;
+use crate::auth::{new_key_stanza_until, Caller, DevKeys, KeyStore, Role};
 use crate::config::{
     Cli, Command, ImportArgs, ImportKind, KeysCommand, LogFormat, NetworkArgs, NewKeyArgs, RpzArgs,
     ServeArgs, StoreArgs, TakedownArgs, WorkerArgs,
@@ -233,6 +234,9 @@ async fn serve(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
             body_limit: args.body_limit,
             takedowns: takedown_settings(&args.takedowns)?,
             rpz_zone,
+            rate_limits: (!args.no_rate_limits).then_some(RateLimitSettings {
+                reconcile_every: Duration::from_millis(args.rate_limit_reconcile_ms),
+            }),
         },
         crate::http::metrics::handle(),
     );
@@ -370,8 +374,15 @@ fn new_key(args: NewKeyArgs) -> anyhow::Result<()> {
         agency: args.agency,
         operator: args.operator,
         platform: args.platform,
+        key_id: None,
     };
-    let (secret, stanza) = new_key_stanza(&caller).map_err(anyhow::Error::msg)?;
+    let not_after = match &args.expires_in {
+        Some(text) => {
+            Some(chrono::Utc::now() + parse_expires_in(text).map_err(anyhow::Error::msg)?)
+        }
+        None => None,
+    };
+    let (secret, stanza) = new_key_stanza_until(&caller, not_after).map_err(anyhow::Error::msg)?;
     println!("# Secret (give it to the key holder; it is not stored anywhere):");
     println!("# {secret}");
     println!("# Add this to the keys file:");

@@ -1,19 +1,24 @@
 //! The keys file: parsing, constant-time look-up, reloading on change, development keys.
 //!
 //! The file is TOML, an array of `[[keys]]` tables with `name`, `role`, `sha256` and, where the
-//! role needs them, `agency` or `operator`. It is re-read when its contents change; a file that
+//! role needs them, `agency` or `operator`; optionally `rate_per_minute`, `burst` and
+//! `not_after` (see [`super::key_terms`]). Several keys may share a name (rotation); each is
+//! told apart by its key id, the first [`KEY_ID_HEX`] hex digits of its digest. It is re-read when its contents change; a file that
 //! no longer parses keeps the previous keys in force (and says so in the log) rather than
 //! locking everyone out.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use rand::RngCore;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use super::key_terms::{not_after_line, KeyTerms};
+use super::limit::{KeyBudget, Limiter};
 use super::{Caller, Role};
 
 /// How often the keys file is checked for changes.
@@ -22,6 +27,8 @@ pub const KEYS_RELOAD_INTERVAL: Duration = Duration::from_secs(1);
 const SECRET_PREFIX: &str = "og_";
 /// Random bytes in a generated secret.
 const SECRET_BYTES: usize = 32;
+/// Hex digits of a key's digest that make its key id.
+pub const KEY_ID_HEX: usize = 12;
 
 /// Errors reading the keys file.
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +67,9 @@ struct RawKey {
     agency: Option<String>,
     operator: Option<String>,
     platform: Option<String>,
+    rate_per_minute: Option<i64>,
+    burst: Option<i64>,
+    not_after: Option<toml::Value>,
 }
 
 /// One valid key of the keys file.
@@ -67,7 +77,41 @@ struct RawKey {
 pub struct KeyEntry {
     /// The caller this key authenticates.
     pub caller: Caller,
+    /// Its rate limit and expiry.
+    pub terms: KeyTerms,
     digest: [u8; 32],
+    /// This key's budget in the process's limiter, found on first use and shared by every
+    /// clone of the entry, so that a request finds it without a map look-up.
+    budget: Arc<OnceLock<Arc<KeyBudget>>>,
+}
+
+impl KeyEntry {
+    /// This key's budget in `limiter`, looked up there once per loaded entry. Every entry of a
+    /// [`KeyStore`] is used with the one limiter of its process.
+    pub fn budget(&self, limiter: &Limiter) -> Arc<KeyBudget> {
+        Arc::clone(
+            self.budget
+                .get_or_init(|| limiter.budget(&self.digest, || self.key_id())),
+        )
+    }
+
+    /// The SHA-256 digest of the key's secret.
+    pub fn digest(&self) -> &[u8; 32] {
+        &self.digest
+    }
+
+    /// The key's id: the first [`KEY_ID_HEX`] hex digits of its digest, as in the keys file.
+    /// Tells apart keys that share a name; reveals nothing of the secret.
+    pub fn key_id(&self) -> String {
+        let mut id = hex::encode(&self.digest[..KEY_ID_HEX / 2]);
+        id.truncate(KEY_ID_HEX);
+        id
+    }
+
+    /// The key as metrics and logs name it: `name#key_id`.
+    pub fn label(&self) -> String {
+        format!("{}#{}", self.caller.name, self.key_id())
+    }
 }
 
 /// Parses keys-file text into entries, checking every rule; `path` is only used in messages.
@@ -111,15 +155,28 @@ fn parse_keys(text: &str, path: &Path) -> Result<Vec<KeyEntry>, KeysFileError> {
         if entries.iter().any(|e: &KeyEntry| e.digest == digest) {
             return Err(invalid(format!("{at}: the same sha256 is listed twice")));
         }
+        if entries
+            .iter()
+            .any(|e: &KeyEntry| e.digest[..KEY_ID_HEX / 2] == digest[..KEY_ID_HEX / 2])
+        {
+            return Err(invalid(format!(
+                "{at}: another key's sha256 starts with the same {KEY_ID_HEX} hex digits; make a new key"
+            )));
+        }
+        let terms = KeyTerms::parse(role, raw.rate_per_minute, raw.burst, raw.not_after.as_ref())
+            .map_err(|e| invalid(format!("{at}: {e}")))?;
         entries.push(KeyEntry {
+            terms,
             caller: Caller {
                 name: raw.name,
                 role,
                 agency: raw.agency,
                 operator: raw.operator,
                 platform: raw.platform,
+                key_id: None,
             },
             digest,
+            budget: Arc::default(),
         });
     }
     Ok(entries)
@@ -153,18 +210,25 @@ impl KeyStore {
         &self.path
     }
 
-    /// The caller a presented secret authenticates, if any. Every digest is compared, in
-    /// constant time, whatever matches.
+    /// The caller a presented secret authenticates, if any and not expired.
     pub fn authenticate(&self, secret: &str) -> Option<Caller> {
+        self.identify(secret)
+            .filter(|entry| !entry.terms.expired_at(Utc::now()))
+            .map(|entry| entry.caller)
+    }
+
+    /// The key a presented secret is, expired or not. Every digest is compared, in constant
+    /// time, whatever matches.
+    pub fn identify(&self, secret: &str) -> Option<KeyEntry> {
         let presented = digest_secret(secret);
         let entries = self.snapshot();
         let mut found = None;
         for entry in entries.iter() {
             if bool::from(entry.digest.ct_eq(&presented)) {
-                found = Some(entry.caller.clone());
+                found = Some(entry);
             }
         }
-        found
+        found.cloned()
     }
 
     /// Every key in force now.
@@ -226,7 +290,7 @@ pub fn generate_secret() -> String {
     format!("{SECRET_PREFIX}{}", hex::encode(bytes))
 }
 
-fn stanza(caller: &Caller, secret: &str) -> String {
+fn stanza(caller: &Caller, secret: &str, not_after: Option<DateTime<Utc>>) -> String {
     let mut out = String::from("[[keys]]\n");
     out.push_str(&format!("name = {}\n", toml_string(&caller.name)));
     out.push_str(&format!("role = \"{}\"\n", caller.role));
@@ -243,6 +307,9 @@ fn stanza(caller: &Caller, secret: &str) -> String {
         "sha256 = \"{}\"\n",
         hex::encode(digest_secret(secret))
     ));
+    if let Some(not_after) = not_after {
+        out.push_str(&not_after_line(not_after));
+    }
     out
 }
 
@@ -252,6 +319,14 @@ fn toml_string(value: &str) -> String {
 
 /// A fresh key for `caller`: the secret (to hand over once) and the stanza for the keys file.
 pub fn new_key_stanza(caller: &Caller) -> Result<(String, String), String> {
+    new_key_stanza_until(caller, None)
+}
+
+/// A fresh key for `caller` that stops working at `not_after`, when given.
+pub fn new_key_stanza_until(
+    caller: &Caller,
+    not_after: Option<DateTime<Utc>>,
+) -> Result<(String, String), String> {
     if caller.role == Role::Operator && caller.operator.is_none() {
         return Err("operator keys need --operator".into());
     }
@@ -259,7 +334,7 @@ pub fn new_key_stanza(caller: &Caller) -> Result<(String, String), String> {
         return Err("authority keys need --agency".into());
     }
     let secret = generate_secret();
-    let text = stanza(caller, &secret);
+    let text = stanza(caller, &secret, not_after);
     // The stanza must load exactly as written.
     parse_keys(&text, Path::new("<new key>")).map_err(|e| e.to_string())?;
     Ok((secret, text))
@@ -303,9 +378,10 @@ impl DevKeys {
                 // The development platform key acts for the sample list's Shopee, so the
                 // README's platform notice works end to end.
                 platform: (role == Role::Platform).then(|| "shopee".to_owned()),
+                key_id: None,
             };
             let secret = generate_secret();
-            text.push_str(&stanza(&caller, &secret));
+            text.push_str(&stanza(&caller, &secret, None));
             text.push('\n');
             fresh_secrets.push((role, secret));
         }
@@ -328,6 +404,7 @@ mod tests {
             agency: Some("A".into()),
             operator: Some("op".into()),
             platform: None,
+            key_id: None,
         }
     }
 

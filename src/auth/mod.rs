@@ -4,9 +4,14 @@
 //! presented secret is hashed and compared with every known digest in constant time. This
 //! module never logs or stores a secret.
 
+pub mod key_terms;
 mod keys_file;
+pub mod limit;
 
-pub use keys_file::{new_key_stanza, DevKeys, KeyEntry, KeyStore, KeysFileError};
+pub use key_terms::KeyTerms;
+pub use keys_file::{
+    new_key_stanza, new_key_stanza_until, DevKeys, KeyEntry, KeyStore, KeysFileError,
+};
 
 use std::fmt;
 use std::str::FromStr;
@@ -88,9 +93,41 @@ pub struct Caller {
     /// For platform keys: the platform (reference-data id, `shopee`) whose notices this
     /// caller receives and answers. A platform key without one may still verify and resolve.
     pub platform: Option<String>,
+    /// The id of the key used (see [`KeyEntry::key_id`]), which tells apart keys that share
+    /// a name; `None` for callers not made from a key.
+    pub key_id: Option<String>,
+}
+
+/// Who caused an audited change: a key's name and, for changes made with a key, its id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor<'a> {
+    /// The key name (or `worker`, `scheduler`, `cli`, `samples`).
+    pub name: &'a str,
+    /// The key id, when a key made the change.
+    pub key: Option<&'a str>,
+}
+
+impl<'a> From<&'a str> for Actor<'a> {
+    fn from(name: &'a str) -> Actor<'a> {
+        Actor { name, key: None }
+    }
+}
+
+impl<'a> From<&'a String> for Actor<'a> {
+    fn from(name: &'a String) -> Actor<'a> {
+        Actor { name, key: None }
+    }
 }
 
 impl Caller {
+    /// The caller as audit entries name it: the key's name and id.
+    pub fn actor(&self) -> Actor<'_> {
+        Actor {
+            name: &self.name,
+            key: self.key_id.as_deref(),
+        }
+    }
+
     /// Whether the caller holds one of `roles` (admin always does).
     pub fn has_any(&self, roles: &[Role]) -> bool {
         self.role == Role::Admin || roles.contains(&self.role)

@@ -406,7 +406,7 @@ pub async fn acknowledge(
             "Phiên bản này chưa tồn tại.",
         ));
     }
-    let ack = store::ack(state.store(), &caller.name, &operator, input.version).await?;
+    let ack = store::ack(state.store(), caller.actor(), &operator, input.version).await?;
     Ok(Json(AckAnswer {
         operator,
         version: ack.version,

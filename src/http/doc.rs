@@ -1,7 +1,8 @@
 //! What the OpenAPI document says beyond the handlers' own annotations: the problems a JSON
 //! body or a path can be refused with before its handler runs, the 401 and 403 of every
-//! operation that needs a key (declared once here, not on each handler), and the 503 every
-//! `/v1/` operation answers while the data store is down.
+//! operation that needs a key (declared once here, not on each handler), the 503 every
+//! `/v1/` operation answers while the data store is down, and the 429 of a key over its rate
+//! limit.
 
 use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
@@ -70,20 +71,74 @@ fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
     .flatten()
 }
 
-/// Adds the 503 to every operation under `/v1/`, as [`super::unavailable_while_down`]
-/// answers it there.
-pub fn add_store_unavailable(doc: &mut OpenApi) {
+/// The 429 of a key over its rate limit (see [`super::limit::enforce`]), with its headers.
+fn rate_limited() -> utoipa::openapi::Response {
+    let text = |description: &str| {
+        HeaderBuilder::new()
+            .schema(ObjectBuilder::new().schema_type(Type::String))
+            .description(Some(description))
+            .build()
+    };
+    ResponseBuilder::new()
+        .description("The key is over its rate limit (`rate_per_minute`, `burst`); retry after `Retry-After` seconds. Every answer to a rate-limited key carries `RateLimit-Policy` and `RateLimit`.")
+        .content(
+            PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .header(
+            "Retry-After",
+            HeaderBuilder::new()
+                .schema(
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .minimum(Some(1)),
+                )
+                .description(Some("Seconds until a request of the same cost is admitted"))
+                .build(),
+        )
+        .header(
+            "RateLimit-Policy",
+            text("The key's quota policy (draft-ietf-httpapi-ratelimit-headers-11): `\"key\";q=<burst>;w=<seconds for the burst to come back>`"),
+        )
+        .header(
+            "RateLimit",
+            text("The key's service limit: `\"key\";r=<units left>;t=<seconds>`; `r=0` and `t` equal to `Retry-After` on a 429"),
+        )
+        .build()
+}
+
+/// Adds the 429 to every operation under `/v1/`, as [`super::limit::enforce`] answers it.
+pub fn add_rate_limited(doc: &mut OpenApi) {
+    for_each_v1_operation(doc, |operation| {
+        operation
+            .responses
+            .responses
+            .insert("429".into(), RefOr::T(rate_limited()));
+    });
+}
+
+fn for_each_v1_operation(doc: &mut OpenApi, mut add: impl FnMut(&mut Operation)) {
     for (path, item) in doc.paths.paths.iter_mut() {
         if !path.starts_with("/v1/") {
             continue;
         }
         for operation in operations(item) {
-            operation
-                .responses
-                .responses
-                .insert("503".into(), RefOr::T(store_unavailable()));
+            add(operation);
         }
     }
+}
+
+/// Adds the 503 to every operation under `/v1/`, as [`super::unavailable_while_down`]
+/// answers it there.
+pub fn add_store_unavailable(doc: &mut OpenApi) {
+    for_each_v1_operation(doc, |operation| {
+        operation
+            .responses
+            .responses
+            .insert("503".into(), RefOr::T(store_unavailable()));
+    });
 }
 
 /// A problem+json response with `description`.
@@ -99,7 +154,7 @@ fn problem(description: &str) -> utoipa::openapi::Response {
         .build()
 }
 
-/// Adds the 401 (no key, an unknown one, or two) and the 403 (the key's role is not among the
+/// Adds the 401 (no key, an unknown or expired one, or two) and the 403 (the key's role is not among the
 /// route's, see `extract::allow`) to every operation that declares a bearer key.
 pub fn add_auth_problems(doc: &mut OpenApi) {
     for item in doc.paths.paths.values_mut() {
@@ -108,9 +163,11 @@ pub fn add_auth_problems(doc: &mut OpenApi) {
                 continue;
             }
             let responses = &mut operation.responses.responses;
-            responses
-                .entry("401".into())
-                .or_insert_with(|| RefOr::T(problem("No key, an unknown key, or more than one")));
+            responses.entry("401".into()).or_insert_with(|| {
+                RefOr::T(problem(
+                    "No key, an unknown or expired key, or more than one",
+                ))
+            });
             responses
                 .entry("403".into())
                 .or_insert_with(|| RefOr::T(problem("The key's role may not use this operation")));

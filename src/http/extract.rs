@@ -5,11 +5,12 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::{ACCEPT_LANGUAGE, AUTHORIZATION};
 use axum::http::request::Parts;
+use axum::http::HeaderMap;
 use serde::de::DeserializeOwned;
 
 use super::problem::{ApiError, Text};
 use crate::app::AppState;
-use crate::auth::{Caller, Role};
+use crate::auth::{Caller, KeyEntry, Role};
 use crate::i18n::Lang;
 
 impl<S> FromRequestParts<S> for Caller
@@ -21,27 +22,22 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Caller, ApiError> {
         let state = <AppState as axum::extract::FromRef<S>>::from_ref(state);
-        // Two credentials are ambiguous: never pick one of them.
-        if parts.headers.get_all(AUTHORIZATION).iter().nth(1).is_some() {
-            return Err(ApiError::unauthorized().with_detail(Text::fixed(
-                "Send exactly one Authorization header.",
-                "Chỉ gửi đúng một tiêu đề Authorization.",
-            )));
+        // The rate-limit middleware may already have found the key (see `super::limit`).
+        let entry = match parts.extensions.remove::<Identified>() {
+            Some(Identified(entry)) => entry,
+            None => state
+                .keys()
+                .identify(bearer_secret(&parts.headers)?)
+                .ok_or_else(ApiError::unauthorized)?,
+        };
+        if entry.terms.expired_at(chrono::Utc::now()) {
+            return Err(ApiError::key_expired());
         }
-        let secret = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                let (scheme, secret) = v.split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then(|| secret.trim())
-            })
-            .filter(|s| !s.is_empty())
-            .ok_or_else(ApiError::unauthorized)?;
-        let caller = state
-            .keys()
-            .authenticate(secret)
-            .ok_or_else(ApiError::unauthorized)?;
+        let key_id = entry.key_id();
+        let caller = Caller {
+            key_id: Some(key_id),
+            ..entry.caller
+        };
         tracing::Span::current().record("caller", caller.name.as_str());
         // The route's roles are checked here, before anything reads the path, the query or
         // the body: a caller of the wrong role learns nothing about what the route accepts.
@@ -53,6 +49,32 @@ where
         caller.require(allowed)?;
         Ok(caller)
     }
+}
+
+/// The key a request's bearer secret was found to be, expired or not, left in the request's
+/// extensions by the rate-limit middleware so that the [`Caller`] extractor does not hash the
+/// secret again.
+#[derive(Debug, Clone)]
+pub struct Identified(pub KeyEntry);
+
+/// The bearer secret of a request: 401 without one, with another scheme, or with more than
+/// one `Authorization` header (two credentials are ambiguous: never pick one of them).
+pub fn bearer_secret(headers: &HeaderMap) -> Result<&str, ApiError> {
+    if headers.get_all(AUTHORIZATION).iter().nth(1).is_some() {
+        return Err(ApiError::unauthorized().with_detail(Text::fixed(
+            "Send exactly one Authorization header.",
+            "Chỉ gửi đúng một tiêu đề Authorization.",
+        )));
+    }
+    headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, secret) = v.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| secret.trim())
+        })
+        .filter(|s| !s.is_empty())
+        .ok_or_else(ApiError::unauthorized)
 }
 
 /// The roles a route admits (admin always does), attached to the route with [`allow`].

@@ -64,6 +64,10 @@ fn describe() {
         crate::network::dns::QUERIES_TOTAL,
         "DNS queries, by the path that settled them (direct UDP or hickory-resolver)."
     );
+    describe_counter!(
+        super::limit::RATE_LIMITED_TOTAL,
+        "Requests answered 429 rate_limited, by key (name#key_id)."
+    );
     describe_gauge!(
         "originguard_build_info",
         "Always 1; the labels name the running build."

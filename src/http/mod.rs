@@ -11,6 +11,7 @@ pub mod blocklist;
 pub mod claims;
 pub mod doc;
 pub mod extract;
+pub mod limit;
 pub mod metrics;
 pub mod ops;
 pub mod platform;

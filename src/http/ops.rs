@@ -61,12 +61,17 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         record_redis_figures(&state).await;
     }
     super::metrics::record_reference_cache(&state.store().reads().figures());
+    let mut text = state.metrics().render();
+    text.push_str(&super::limit::keys_expiring_text(
+        &state.keys().snapshot(),
+        chrono::Utc::now(),
+    ));
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics().render(),
+        text,
     )
 }
 

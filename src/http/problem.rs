@@ -101,6 +101,28 @@ impl ApiError {
         ))
     }
 
+    /// 401: the key is past its `not_after`.
+    pub fn key_expired() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "key_expired",
+            Text::fixed("Key expired", "Khóa đã hết hạn"),
+        )
+        .with_detail(Text::fixed(
+            "This key is past its expiry time; use the key that replaces it.",
+            "Khóa này đã quá thời hạn sử dụng; hãy dùng khóa thay thế.",
+        ))
+    }
+
+    /// 429: the key is over its rate limit; a request of the same cost conforms again in
+    /// `retry_after_secs` seconds.
+    pub fn rate_limited(retry_after_secs: u64) -> ApiError {
+        for_status(StatusCode::TOO_MANY_REQUESTS).with_detail(Text::new(
+            format!("This key is over its rate limit; retry in {retry_after_secs} s."),
+            format!("Khóa này đã vượt giới hạn tần suất; hãy thử lại sau {retry_after_secs} giây."),
+        ))
+    }
+
     /// 403: the key's role may not do this.
     pub fn forbidden() -> ApiError {
         plain(StatusCode::FORBIDDEN).with_detail(Text::fixed(

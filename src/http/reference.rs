@@ -97,7 +97,7 @@ pub async fn put_reference(
     match import(state.store(), kind, &mut reader, lang, |_| {}).await {
         Ok(report) => {
             tracing::info!(caller = %caller.name, kind = kind.as_str(), accepted = report.accepted, rejected = report.rejected_count, "reference load");
-            audit_load(state.store(), &caller.name, kind, &report).await?;
+            audit_load(state.store(), caller.actor(), kind, &report).await?;
             Ok(Json(report))
         }
         Err(ImportError::Input(error)) => Err(ApiError::malformed(Text::new(

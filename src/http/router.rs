@@ -83,6 +83,7 @@ fn documented_api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (routes, mut doc) = api().split_for_parts();
     http::doc::add_auth_problems(&mut doc);
     http::doc::add_store_unavailable(&mut doc);
+    http::doc::add_rate_limited(&mut doc);
     (routes, doc)
 }
 
@@ -105,6 +106,10 @@ pub fn router(state: AppState) -> Router {
     let body_limit = state.settings().body_limit;
     let (api_router, doc) = documented_api();
     let routes = api_router
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            http::limit::enforce,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             http::unavailable_while_down,

@@ -206,6 +206,6 @@ async fn acknowledge(
     {
         return Ok(());
     }
-    store::ack(&context.store, actor, operator, version).await?;
+    store::ack(&context.store, actor.into(), operator, version).await?;
     Ok(())
 }

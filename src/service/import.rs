@@ -134,9 +134,9 @@ impl ImportReport {
 }
 
 /// Records a finished load in the audit log, by `actor` (a key name, `cli` or `samples`).
-pub async fn audit_load(
+pub async fn audit_load<'a>(
     redis: &Store,
-    actor: &str,
+    actor: impl Into<crate::auth::Actor<'a>>,
     kind: ReferenceKind,
     report: &ImportReport,
 ) -> crate::store::StoreResult<()> {

@@ -94,7 +94,7 @@ pub async fn submit(
         store,
         &id,
         &request,
-        &caller.name,
+        caller.actor(),
         agency,
         idem.as_ref(),
         now,
@@ -421,7 +421,7 @@ pub async fn decide(
         state: takedown.state,
     })?;
     let now = Utc::now();
-    let mut transition = Transition::new(&takedown, to, &caller.name, "takedown.decision");
+    let mut transition = Transition::new(&takedown, to, caller.actor(), "takedown.decision");
     transition.reason = Some(&reason);
     transition.details = json!({"decision": format!("{:?}", input.decision).to_lowercase()});
     if takedown.state == State::Withdrawn {
@@ -481,7 +481,7 @@ pub async fn withdraw(
     let to = next(takedown.state, Event::Withdraw).ok_or(StepError::Conflict {
         state: takedown.state,
     })?;
-    let mut transition = Transition::new(&takedown, to, &caller.name, "takedown.withdraw");
+    let mut transition = Transition::new(&takedown, to, caller.actor(), "takedown.withdraw");
     transition.reason = Some(&reason);
     if takedown.state == State::Suspended {
         transition
@@ -608,7 +608,7 @@ pub async fn confirm(
     }
     let channel = crate::takedown::platform::own_channel(&takedown.request);
     let mut transition =
-        Transition::new(&takedown, State::Routed, &caller.name, "takedown.confirm");
+        Transition::new(&takedown, State::Routed, caller.actor(), "takedown.confirm");
     transition.reason = Some(&reason);
     transition.details = json!({"accept_collateral": true, "findings": takedown.findings});
     let done = enforce(store, settings, &takedown, transition, channel).await?;
@@ -722,7 +722,7 @@ pub async fn report_outcome(
         });
     };
     let now = Utc::now();
-    let mut transition = Transition::new(&takedown, to, &caller.name, "takedown.outcome");
+    let mut transition = Transition::new(&takedown, to, caller.actor(), "takedown.outcome");
     transition.reason = reason.as_deref();
     transition.set.push((fields::ACTED_AT, now.to_rfc3339()));
     let temporary_lock = input.outcome == Outcome::AccountLocked && input.lock_days.is_some();

@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
+use crate::auth::Actor;
+
 use super::change::{Applied, Change};
 use super::{keys, Store};
 
@@ -31,6 +33,10 @@ pub struct AuditEntry {
     pub at: DateTime<Utc>,
     /// The key name that caused it.
     pub actor: String,
+    /// The id of the key that caused it (the first hex digits of its SHA-256, as in the keys
+    /// file), which tells apart keys that share a name; absent for entries not made with a key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
     /// What happened (`reference.load`, …).
     pub action: String,
     /// What it concerns (a takedown id, a reference kind, …).
@@ -75,9 +81,9 @@ pub fn chain_hash(prev_hash: &str, canonical_json: &str) -> String {
 }
 
 /// Appends an entry on its own; returns its sequence number.
-pub async fn append(
+pub async fn append<'a>(
     store: &Store,
-    actor: &str,
+    actor: impl Into<Actor<'a>>,
     action: &str,
     subject: &str,
     agency: Option<&str>,

@@ -371,7 +371,12 @@ pub async fn log_after(store: &Store, after: u64, limit: usize) -> StoreResult<V
 }
 
 /// Records an operator's acknowledgement, with its audit entry.
-pub async fn ack(store: &Store, actor: &str, operator: &str, version: u64) -> StoreResult<Ack> {
+pub async fn ack(
+    store: &Store,
+    actor: crate::auth::Actor<'_>,
+    operator: &str,
+    version: u64,
+) -> StoreResult<Ack> {
     let ack = Ack {
         version,
         at: Utc::now(),

@@ -48,6 +48,8 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::auth::Actor;
+
 use super::audit::{chain_hash, GENESIS};
 use super::error::op;
 use super::{keys, scripts, Store, StoreError, StoreResult};
@@ -73,6 +75,8 @@ const QUEUE: usize = 4096;
 struct AuditBody<'a> {
     at: DateTime<Utc>,
     actor: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<&'a str>,
     action: &'a str,
     subject: &'a str,
     agency: Option<&'a str>,
@@ -290,17 +294,19 @@ impl Change {
     }
 
     /// Adds an audit entry.
-    pub fn audit(
+    pub fn audit<'a>(
         &mut self,
-        actor: &str,
+        actor: impl Into<Actor<'a>>,
         action: &str,
         subject: &str,
         agency: Option<&str>,
         details: &Value,
     ) -> &mut Change {
+        let actor = actor.into();
         let body = AuditBody {
             at: Utc::now(),
-            actor,
+            actor: actor.name,
+            key: actor.key,
             action,
             subject,
             agency,

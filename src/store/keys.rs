@@ -228,3 +228,9 @@ pub fn offender_upheld(platform: &str, account_digest: &str) -> String {
 pub fn offender_locks(platform: &str, account_digest: &str) -> String {
     format!("{ENFORCE}:offender:{platform}:{account_digest}:locks")
 }
+
+/// One API key's shared rate-limit budget (its theoretical arrival time in microseconds), by
+/// key id; each key is its own slot, as the limit script touches one key at a time.
+pub fn rate_budget(key_id: &str) -> String {
+    format!("{PREFIX}:limit:{key_id}")
+}

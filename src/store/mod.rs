@@ -13,6 +13,7 @@ pub mod claims;
 pub mod error;
 pub mod health;
 pub mod keys;
+pub mod limits;
 pub mod managed;
 pub mod platforms;
 pub mod queue;

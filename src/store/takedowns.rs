@@ -110,7 +110,7 @@ pub async fn submit(
     store: &Store,
     id: &str,
     request: &TakedownRequest,
-    actor: &str,
+    actor: crate::auth::Actor<'_>,
     agency: Option<&str>,
     idempotency: Option<&Idempotency>,
     now: DateTime<Utc>,
@@ -140,7 +140,7 @@ pub async fn submit(
             field::AGENCY,
             agency.unwrap_or(""),
             field::SUBMITTED_BY,
-            actor,
+            actor.name,
             field::CREATED_AT,
             &now_text,
             field::UPDATED_AT,
@@ -193,7 +193,7 @@ pub struct Transition<'a> {
     /// The states passed through, the last being the new state.
     pub steps: Vec<State>,
     /// Who.
-    pub actor: &'a str,
+    pub actor: crate::auth::Actor<'a>,
     /// Why.
     pub reason: Option<&'a str>,
     /// The request's agency (for the audit entry).
@@ -254,7 +254,7 @@ impl<'a> Transition<'a> {
     pub fn new(
         takedown: &'a Takedown,
         to: State,
-        actor: &'a str,
+        actor: impl Into<crate::auth::Actor<'a>>,
         action: &'static str,
     ) -> Transition<'a> {
         Transition {
@@ -262,7 +262,7 @@ impl<'a> Transition<'a> {
             target: &takedown.request.target_value,
             from: takedown.state,
             steps: vec![to],
-            actor,
+            actor: actor.into(),
             reason: None,
             agency: takedown.agency.as_deref(),
             set: vec![],
@@ -347,7 +347,7 @@ pub async fn transition(
     let history: Vec<String> = t
         .steps
         .iter()
-        .map(|s| history_json(&mut change, *s, now, t.actor, t.reason))
+        .map(|s| history_json(&mut change, *s, now, t.actor.name, t.reason))
         .collect();
     change.op(Cmd::Rpush, &keys::takedown_history(t.id), history);
     let pair = format!("{}\t{}", t.target, t.id);

@@ -164,6 +164,7 @@ async fn the_keys_file_is_reread_when_it_changes() {
         agency: None,
         operator: None,
         platform: None,
+        key_id: None,
     })
     .unwrap();
     let call = |key: String| {

@@ -19,6 +19,7 @@ mod claims_invoices;
 mod cli;
 mod dns;
 mod einvoice_props;
+mod fair_use;
 mod foundation;
 mod gs1_ai_table;
 mod gs1_dictionary;

@@ -1011,6 +1011,7 @@ async fn a_platform_key_bound_to_a_platform_still_cannot_file_takedowns() {
             agency: None,
             operator: None,
             platform: Some("lazada".into()),
+            key_id: None,
         },
     )
     .await;

@@ -298,6 +298,7 @@ async fn an_authority_sees_only_its_own_agencys_requests() {
         agency: Some("Công an TP.HCM".into()),
         operator: None,
         platform: None,
+        key_id: None,
     };
     let (secret, stanza) = new_key_stanza(&other).expect("stanza");
     let mut keys = std::fs::read_to_string(&app.keys_file).expect("keys");

@@ -358,6 +358,7 @@ impl TestAppBuilder {
                 agency: (role == Role::Authority).then(|| "Cục QLTT Hà Nội".to_owned()),
                 operator: (role == Role::Operator).then(|| "viettel".to_owned()),
                 platform: (role == Role::Platform).then(|| "shopee".to_owned()),
+                key_id: None,
             };
             let (secret, stanza) = new_key_stanza(&caller).expect("stanza");
             text.push_str(&stanza);

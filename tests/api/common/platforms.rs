@@ -154,6 +154,7 @@ pub async fn platform_key(app: &TestApp, name: &str, platform: Option<&str>) -> 
             agency: None,
             operator: None,
             platform: platform.map(str::to_owned),
+            key_id: None,
         },
     )
     .await
