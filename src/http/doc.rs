@@ -33,8 +33,18 @@ pub struct BadPath(pub Problem);
 /// The 503 of every `/v1/` operation while the data store is known to be down (see
 /// [`super::unavailable_while_down`]), with its `Retry-After`.
 fn store_unavailable() -> utoipa::openapi::Response {
+    retry_after(
+        "The data store is unreachable; retry after `Retry-After` seconds",
+        "Seconds to wait before retrying",
+    )
+    .build()
+}
+
+/// A problem+json response described as `description`, with a `Retry-After` header
+/// described as `seconds`.
+fn retry_after(description: &str, seconds: &str) -> ResponseBuilder {
     ResponseBuilder::new()
-        .description("The data store is unreachable; retry after `Retry-After` seconds")
+        .description(description)
         .content(
             PROBLEM_JSON,
             ContentBuilder::new()
@@ -49,10 +59,9 @@ fn store_unavailable() -> utoipa::openapi::Response {
                         .schema_type(Type::Integer)
                         .minimum(Some(1)),
                 )
-                .description(Some("Seconds to wait before retrying"))
+                .description(Some(seconds))
                 .build(),
         )
-        .build()
 }
 
 /// Every operation of a path.
@@ -79,25 +88,10 @@ fn rate_limited() -> utoipa::openapi::Response {
             .description(Some(description))
             .build()
     };
-    ResponseBuilder::new()
-        .description("The key is over its rate limit (`rate_per_minute`, `burst`); retry after `Retry-After` seconds. Every answer to a rate-limited key carries `RateLimit-Policy` and `RateLimit`.")
-        .content(
-            PROBLEM_JSON,
-            ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name("Problem")))
-                .build(),
-        )
-        .header(
-            "Retry-After",
-            HeaderBuilder::new()
-                .schema(
-                    ObjectBuilder::new()
-                        .schema_type(Type::Integer)
-                        .minimum(Some(1)),
-                )
-                .description(Some("Seconds until a request of the same cost is admitted"))
-                .build(),
-        )
+    retry_after(
+        "The key is over its rate limit (`rate_per_minute`, `burst`); retry after `Retry-After` seconds. Every answer to a rate-limited key carries `RateLimit-Policy` and `RateLimit`.",
+        "Seconds until a request of the same cost is admitted",
+    )
         .header(
             "RateLimit-Policy",
             text("The key's quota policy (draft-ietf-httpapi-ratelimit-headers-11): `\"key\";q=<burst>;w=<seconds for the burst to come back>`"),

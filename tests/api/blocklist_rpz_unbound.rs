@@ -30,39 +30,14 @@ impl Drop for Unbound {
 fn start_unbound(dir: &Path, zone: &Path, upstream: std::net::SocketAddr) -> Unbound {
     let port = free_port();
     let config = format!(
-        r#"server:
-  interface: 127.0.0.1
-  port: {port}
-  do-ip6: no
-  do-daemonize: no
-  username: ""
-  chroot: ""
-  directory: "{dir}"
-  pidfile: "{dir}/unbound.pid"
-  use-syslog: no
-  logfile: ""
-  verbosity: 1
-  access-control: 127.0.0.0/8 allow
-  do-not-query-localhost: no
-  module-config: "respip iterator"
-  target-fetch-policy: "0 0 0 0 0"
-  qname-minimisation: no
-  cache-max-ttl: 0
-remote-control:
-  control-enable: no
-forward-zone:
-  name: "."
-  forward-addr: {ip}@{upstream_port}
-rpz:
+        r#"{server}rpz:
   name: "rpz.originguard."
   zonefile: "{zone}"
   rpz-log: yes
   rpz-log-name: "originguard"
 "#,
-        dir = dir.display(),
+        server = crate::common::rpz::unbound_server_conf(dir, port, upstream),
         zone = zone.display(),
-        ip = upstream.ip(),
-        upstream_port = upstream.port(),
     );
     let path = dir.join("unbound.conf");
     std::fs::write(&path, config).expect("unbound.conf");

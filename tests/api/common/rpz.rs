@@ -222,6 +222,26 @@ pub fn start_named(
 /// towards the primary, here 127.0.0.1).
 pub fn unbound_conf(dir: &Path, port: u16, upstream: SocketAddr, primary: SocketAddr) -> String {
     format!(
+        r#"{server}rpz:
+  name: "{ZONE}"
+  primary: {primary_ip}@{primary_port}
+  allow-notify: {primary_ip}
+  zonefile: "{dir}/rpz.originguard.zone"
+  rpz-log: yes
+  rpz-log-name: "originguard"
+"#,
+        server = unbound_server_conf(dir, port, upstream),
+        dir = dir.display(),
+        primary_ip = primary.ip(),
+        primary_port = primary.port(),
+    )
+}
+
+/// Unbound as a test resolver: on 127.0.0.1:`port` in the foreground, forwarding everything
+/// to `upstream`, applying response policy (`respip`), caching nothing; the `rpz:` clause
+/// follows.
+pub fn unbound_server_conf(dir: &Path, port: u16, upstream: SocketAddr) -> String {
+    format!(
         r#"server:
   interface: 127.0.0.1
   port: {port}
@@ -245,19 +265,10 @@ remote-control:
 forward-zone:
   name: "."
   forward-addr: {upstream_ip}@{upstream_port}
-rpz:
-  name: "{ZONE}"
-  primary: {primary_ip}@{primary_port}
-  allow-notify: {primary_ip}
-  zonefile: "{dir}/rpz.originguard.zone"
-  rpz-log: yes
-  rpz-log-name: "originguard"
 "#,
         dir = dir.display(),
         upstream_ip = upstream.ip(),
         upstream_port = upstream.port(),
-        primary_ip = primary.ip(),
-        primary_port = primary.port(),
     )
 }
 
