@@ -63,29 +63,8 @@ fn start_unbound(dir: &Path, zone: &Path, upstream: std::net::SocketAddr) -> Unb
 
 /// `dig` through Unbound: the status and the answer records.
 fn dig(port: u16, name: &str, kind: &str) -> (String, String) {
-    let output = Command::new("dig")
-        .args([
-            "@127.0.0.1",
-            "-p",
-            &port.to_string(),
-            name,
-            kind,
-            "+time=2",
-            "+tries=1",
-            "+noall",
-            "+comments",
-            "+answer",
-        ])
-        .output()
-        .expect("dig must be installed (.ci/run installs bind9-dnsutils)");
-    let text = String::from_utf8_lossy(&output.stdout).into_owned();
-    let status = text
-        .split("status: ")
-        .nth(1)
-        .and_then(|rest| rest.split(',').next())
-        .unwrap_or("NO ANSWER")
-        .to_owned();
-    (status, text)
+    let unbound = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    crate::common::rpz::dig(unbound, &[name, kind, "+noall", "+comments", "+answer"])
 }
 
 #[tokio::test]

@@ -200,19 +200,13 @@ pub fn start_named(
         String::from_utf8_lossy(&check.stdout),
         String::from_utf8_lossy(&check.stderr)
     );
-    let log = dir.join("named.log");
-    let child = Command::new("named")
-        .args(["-g", "-n", "1", "-c"])
-        .arg(&conf)
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).expect("log"))
-        .spawn()
-        .expect("named must be installed (./test installs bind9)");
-    Resolver {
-        addr: SocketAddr::from(([127, 0, 0, 1], port)),
-        log,
-        child,
-    }
+    spawn_resolver(
+        Command::new("named")
+            .args(["-g", "-n", "1", "-c"])
+            .arg(&conf),
+        dir.join("named.log"),
+        port,
+    )
 }
 
 /// The Unbound recipe: a resolver forwarding to `upstream`, with the zone pulled by `rpz:`
@@ -285,14 +279,21 @@ pub fn start_unbound(dir: &Path, port: u16, upstream: SocketAddr, primary: Socke
         "unbound-checkconf: {}",
         String::from_utf8_lossy(&check.stderr)
     );
-    let log = dir.join("unbound.log");
-    let child = Command::new("unbound")
-        .args(["-d", "-c"])
-        .arg(&conf)
+    spawn_resolver(
+        Command::new("unbound").args(["-d", "-c"]).arg(&conf),
+        dir.join("unbound.log"),
+        port,
+    )
+}
+
+/// Starts `command` (a resolver in the foreground) with its stderr in `log`, listening on
+/// 127.0.0.1:`port`.
+fn spawn_resolver(command: &mut Command, log: PathBuf, port: u16) -> Resolver {
+    let child = command
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).expect("log"))
         .spawn()
-        .expect("unbound must be installed (./test installs it)");
+        .expect("the resolver must be installed (./test installs bind9 and unbound)");
     Resolver {
         addr: SocketAddr::from(([127, 0, 0, 1], port)),
         log,
