@@ -58,16 +58,11 @@ pub async fn enforce(State(state): State<AppState>, mut request: Request, next: 
     else {
         return next.run(request).await;
     };
-    let policy = entry.terms.policy;
-    let expired = entry.terms.expired_at(chrono::Utc::now());
-    let (Some(policy), false) = (policy, expired) else {
+    let Some((budget, policy, decision)) = charge_request(limiter, &entry) else {
         request.extensions_mut().insert(Identified(entry));
         return next.run(request).await;
     };
-    let budget = entry.budget(limiter);
-    let decision = limiter.check(&budget, 1, policy);
     if let Decision::Refused { retry_after_secs } = decision {
-        metrics::counter!(RATE_LIMITED_TOTAL, "key" => entry.label()).increment(1);
         let mut response = ApiError::rate_limited(retry_after_secs).into_response();
         add_fields(&mut response, policy, decision);
         response
@@ -89,6 +84,37 @@ pub async fn enforce(State(state): State<AppState>, mut request: Request, next: 
     let mut response = next.run(request).await;
     add_fields(&mut response, policy, decision);
     response
+}
+
+/// Charges one request to `entry`'s rate limit (the API's middleware and the console both
+/// call this): `None` when the key has no limit or is expired (the caller's extractor then
+/// refuses it), else its budget, policy and the decision, a refusal counted in
+/// [`RATE_LIMITED_TOTAL`].
+pub fn charge_request(
+    limiter: &Limiter,
+    entry: &KeyEntry,
+) -> Option<(Arc<KeyBudget>, RatePolicy, Decision)> {
+    let policy = entry.terms.policy?;
+    if entry.terms.expired_at(chrono::Utc::now()) {
+        return None;
+    }
+    let budget = entry.budget(limiter);
+    let decision = limiter.check(&budget, 1, policy);
+    if let Decision::Refused { .. } = decision {
+        metrics::counter!(RATE_LIMITED_TOTAL, "key" => entry.label()).increment(1);
+    }
+    Some((budget, policy, decision))
+}
+
+/// Charges the extra units of a batch of `lines` lines (one per 100) to `entry`'s limit, as
+/// the API does for its NDJSON bodies.
+pub fn charge_lines(limiter: &Limiter, entry: &KeyEntry, lines: u64) {
+    let (Some(policy), extra) = (entry.terms.policy, extra_units_for_lines(lines)) else {
+        return;
+    };
+    if extra > 0 {
+        limiter.charge(&entry.budget(limiter), extra, policy);
+    }
 }
 
 fn add_fields(response: &mut Response, policy: RatePolicy, decision: Decision) {

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod batch;
 pub mod blocklist;
 pub mod claims;
+pub mod console;
 pub mod doc;
 pub mod extract;
 pub mod limit;

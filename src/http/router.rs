@@ -115,6 +115,7 @@ pub fn router(state: AppState) -> Router {
             http::unavailable_while_down,
         ))
         .merge(SwaggerUi::new("/docs").url("/openapi.json", doc))
+        .merge(http::console::routes())
         .fallback(http::not_found)
         .with_state(state);
     with_middleware(routes, body_limit)

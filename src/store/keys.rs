@@ -234,3 +234,10 @@ pub fn offender_locks(platform: &str, account_digest: &str) -> String {
 pub fn rate_budget(key_id: &str) -> String {
     format!("{PREFIX}:limit:{key_id}")
 }
+
+/// A console session (a string holding its JSON record, expiring after inactivity), by its
+/// opaque random id. Each session is its own hash tag, so every command on it touches one
+/// slot.
+pub fn console_session(session_id: &str) -> String {
+    format!("{PREFIX}:{{console:{session_id}}}")
+}

@@ -10,6 +10,7 @@ pub mod blocklist;
 pub mod cache;
 pub mod change;
 pub mod claims;
+pub mod console;
 pub mod error;
 pub mod health;
 pub mod keys;

@@ -1,0 +1,475 @@
+//! An agency's pages: its own requests with their states and history, filing one request or
+//! an NDJSON batch, withdrawing, confirming a held request, and the operators' and platforms'
+//! compliance at a glance. Every action goes through the API's takedown handlers, so another
+//! agency's request is a 404 here as there, and a held request moves on only with the
+//! API's explicit, audited confirmation (a reason and `accept_collateral`).
+
+use askama::Template;
+use axum::body::{Body, Bytes};
+use axum::extract::{Multipart, Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use serde_json::{json, Value};
+
+use super::here;
+use super::page::{render, Form, InLang, Page, PageError, PageResult};
+use super::registry::{body_of, category_choices, state_choices, state_named, Choice, PAGE_SIZE};
+use super::session::{random_token, Session};
+use super::views::{Detail, Row};
+use crate::auth::Role;
+use crate::http::extract::{ApiJson, ApiQuery, IdPaging};
+use crate::http::takedowns::{ListQuery, WithdrawInput};
+use crate::http::ApiError;
+use crate::service::takedowns::ConfirmInput;
+use crate::takedown::State as TdState;
+
+/// The states an agency filters by.
+const STATES: [TdState; 15] = [
+    TdState::Received,
+    TdState::Routed,
+    TdState::NeedsReview,
+    TdState::PendingReview,
+    TdState::PendingPlatform,
+    TdState::Suspended,
+    TdState::Revoked,
+    TdState::Reinstated,
+    TdState::Rejected,
+    TdState::Blocked,
+    TdState::Lifted,
+    TdState::Removed,
+    TdState::AccountLocked,
+    TdState::Declined,
+    TdState::Withdrawn,
+];
+
+/// One operator's line at a glance.
+#[derive(Debug, Clone)]
+pub struct OperatorLine {
+    /// The operator.
+    pub operator: String,
+    /// The version it applied.
+    pub acked: String,
+    /// Versions behind.
+    pub behind: u64,
+    /// Additions past the deadline not applied.
+    pub overdue: u64,
+}
+
+/// One platform's line at a glance.
+#[derive(Debug, Clone)]
+pub struct PlatformLine {
+    /// The platform.
+    pub platform: String,
+    /// Open notices.
+    pub open: u64,
+    /// Overdue notices.
+    pub overdue: u64,
+    /// Median hours to act over 30 days.
+    pub median: String,
+    /// Declines over 30 days.
+    pub declined: u64,
+}
+
+/// The agency's list.
+#[derive(Template)]
+#[template(path = "takedowns.html")]
+pub struct ListPage {
+    /// The frame.
+    pub page: Page,
+    /// The requests of this page, newest first.
+    pub rows: Vec<Row>,
+    /// The state filter.
+    pub states: Vec<Choice>,
+    /// The next page's link.
+    pub next_href: Option<String>,
+    /// Whether this is a later page.
+    pub paged: bool,
+    /// The blocklist's version.
+    pub version: u64,
+    /// The operators' compliance.
+    pub operators: Vec<OperatorLine>,
+    /// The platforms' compliance.
+    pub platforms: Vec<PlatformLine>,
+}
+
+/// `GET /console/takedowns`: the agency's requests, newest first (the API's listing), with
+/// the compliance at a glance.
+pub async fn list(session: Session, RawQuery(query): RawQuery) -> PageResult {
+    session.require(&[Role::Authority]).lang(&session)?;
+    let t = session.texts();
+    let form = Form::parse(query.as_deref().unwrap_or_default().as_bytes());
+    let wanted = state_named(form.get("state"), &STATES);
+    let paging =
+        IdPaging::check(Some(&PAGE_SIZE.to_string()), form.text("cursor")).lang(&session)?;
+    let paged = paging.cursor.is_some();
+    let state = session.state.clone();
+    let caller = session.caller.clone();
+    let listed = crate::http::takedowns::list(
+        State(state.clone()),
+        caller.clone(),
+        paging,
+        ApiQuery(ListQuery {
+            state: wanted,
+            channel: None,
+            target: None,
+        }),
+    )
+    .await
+    .lang(&session)?
+    .0;
+    let blocklist = crate::http::blocklist::compliance(State(state.clone()), caller.clone())
+        .await
+        .lang(&session)?
+        .0;
+    let platforms = crate::http::platform::figures(&state)
+        .await
+        .lang(&session)?;
+    let now = Utc::now();
+    let day = state.settings().takedowns.suspension_day;
+    let next_href = listed.next_cursor.map(|cursor| {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        if let Some(s) = wanted {
+            query.append_pair("state", s.as_str());
+        }
+        query.append_pair("cursor", &cursor);
+        format!("/console/takedowns?{}", query.finish())
+    });
+    let page = ListPage {
+        page: Page::new(
+            &session,
+            t.takedowns_title,
+            &here("/console/takedowns", query.as_deref()),
+        )
+        .with_notice(form.get("done")),
+        rows: listed
+            .takedowns
+            .iter()
+            .map(|td| Row::of(td, t, now, day))
+            .collect(),
+        states: state_choices(t, &STATES, wanted),
+        next_href,
+        paged,
+        version: blocklist.version,
+        operators: blocklist
+            .operators
+            .iter()
+            .map(|o| OperatorLine {
+                operator: o.operator.clone(),
+                acked: o.acked_version.map(|v| v.to_string()).unwrap_or_default(),
+                behind: o.versions_behind,
+                overdue: o.overdue_entries,
+            })
+            .collect(),
+        platforms: platforms
+            .iter()
+            .map(|p| PlatformLine {
+                platform: p.platform.clone(),
+                open: p.open,
+                overdue: p.overdue,
+                median: p
+                    .median_hours_to_act_30d
+                    .map(|h| format!("{h:.1}"))
+                    .unwrap_or_default(),
+                declined: p.declined_30d,
+            })
+            .collect(),
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// The filing form and the batch upload.
+#[derive(Template)]
+#[template(path = "takedown_new.html")]
+pub struct NewPage {
+    /// The frame.
+    pub page: Page,
+    /// The categories.
+    pub categories: Vec<Choice>,
+    /// This form's own token, the request's idempotency key: sending it twice files once.
+    pub form_id: String,
+}
+
+/// `GET /console/takedowns/new`.
+pub async fn new_form(session: Session) -> PageResult {
+    session.require(&[Role::Authority]).lang(&session)?;
+    let t = session.texts();
+    let page = NewPage {
+        page: Page::new(&session, t.new_title, "/console/takedowns/new"),
+        categories: category_choices(t, None),
+        form_id: random_token(),
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// The JSON body of `POST /v1/takedowns` from the filing form's fields (one evidence item;
+/// empty fields left out, so the API names what is missing).
+pub fn takedown_body(form: &Form) -> Value {
+    let mut evidence = serde_json::Map::new();
+    for (field, name) in [
+        ("url", "evidence_url"),
+        ("sha256", "evidence_sha256"),
+        ("captured_at", "evidence_captured_at"),
+        ("description", "evidence_description"),
+    ] {
+        if let Some(value) = form.text(name) {
+            evidence.insert(field.into(), Value::String(value));
+        }
+    }
+    let mut body = json!({
+        "target": form.text("target"),
+        "category": form.text("category"),
+        "legal_basis": {
+            "document_number": form.text("document_number"),
+            "issued_on": form.text("issued_on"),
+            "issuer": form.text("issuer"),
+        },
+        "evidence": [Value::Object(evidence)],
+    });
+    for (field, name) in [("requested_action", "requested_action"), ("notes", "notes")] {
+        if let Some(value) = form.text(name) {
+            body[field] = Value::String(value);
+        }
+    }
+    strip_nulls(&mut body);
+    body
+}
+
+fn strip_nulls(value: &mut Value) {
+    if let Value::Object(map) = value {
+        map.retain(|_, v| !v.is_null());
+        map.values_mut().for_each(strip_nulls);
+    }
+}
+
+async fn body_json(response: Response) -> Result<Value, PageError> {
+    let bytes = axum::body::to_bytes(
+        response.into_body(),
+        crate::http::batch::MAX_BATCH_BYTES * 4,
+    )
+    .await
+    .map_err(|e| PageError::Api(ApiError::internal(&e)))?;
+    serde_json::from_slice(&bytes).map_err(|e| PageError::Api(ApiError::internal(&e)))
+}
+
+/// `POST /console/takedowns`: files one request through the API's handler, with the form's
+/// token as its `Idempotency-Key`.
+pub async fn file(session: Session, body: Bytes) -> PageResult {
+    let form = Form::parse(&body);
+    session.check_csrf(form.get("csrf")).lang(&session)?;
+    session.require(&[Role::Authority]).lang(&session)?;
+    let mut headers = HeaderMap::new();
+    if let Some(key) = form
+        .text("form_id")
+        .and_then(|k| HeaderValue::from_str(&k).ok())
+    {
+        headers.insert("idempotency-key", key);
+    }
+    let json = serde_json::to_vec(&takedown_body(&form)).unwrap_or_default();
+    let answer = crate::http::takedowns::submit(
+        State(session.state.clone()),
+        session.caller.clone(),
+        headers,
+        Bytes::from(json),
+    )
+    .await
+    .lang(&session)?;
+    let filed = body_json(answer).await.lang(&session)?;
+    let id = filed["id"].as_str().unwrap_or_default();
+    Ok(Redirect::to(&format!("/console/takedowns/{id}?done=filed")).into_response())
+}
+
+/// One line of a batch's answer.
+#[derive(Debug, Clone)]
+pub struct BatchLine {
+    /// The line number.
+    pub line: u64,
+    /// The accepted request's id.
+    pub id: Option<String>,
+    /// Why it was rejected.
+    pub errors: Vec<String>,
+}
+
+/// The batch's answer.
+#[derive(Template)]
+#[template(path = "batch_result.html")]
+pub struct BatchPage {
+    /// The frame.
+    pub page: Page,
+    /// Lines accepted.
+    pub accepted: usize,
+    /// Lines rejected.
+    pub rejected: usize,
+    /// Every line's answer.
+    pub lines: Vec<BatchLine>,
+}
+
+/// `POST /console/takedowns/batch` (multipart: `csrf`, then `file`): the NDJSON file through
+/// the API's batch handler, charged to the key's limit per 100 lines as the API charges it.
+pub async fn batch(session: Session, mut multipart: Multipart) -> PageResult {
+    let t = session.texts();
+    let mut csrf = None;
+    let mut file = None;
+    loop {
+        let field = multipart
+            .next_field()
+            .await
+            .map_err(|e| {
+                PageError::Api(ApiError::malformed(crate::http::Text::new(
+                    e.body_text(),
+                    e.body_text(),
+                )))
+            })
+            .lang(&session)?;
+        let Some(field) = field else { break };
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.ok(),
+            Some("file") => {
+                // The token comes first in the form: nothing is read before it is checked.
+                session.check_csrf(csrf.as_deref()).lang(&session)?;
+                file = Some(
+                    field
+                        .bytes()
+                        .await
+                        .map_err(|_| PageError::Api(ApiError::payload_too_large()))
+                        .lang(&session)?,
+                );
+            }
+            _ => {}
+        }
+    }
+    session.check_csrf(csrf.as_deref()).lang(&session)?;
+    session.require(&[Role::Authority]).lang(&session)?;
+    let bytes = file.unwrap_or_default();
+    let lines = bytes.iter().filter(|b| **b == b'\n').count() as u64
+        + u64::from(bytes.last().is_some_and(|b| *b != b'\n'));
+    if let Some(limiter) = session.state.limiter() {
+        crate::http::limit::charge_lines(limiter, &session.entry, lines);
+    }
+    let answer = crate::http::takedowns::submit_batch(
+        State(session.state.clone()),
+        session.caller.clone(),
+        session.lang,
+        HeaderMap::new(),
+        Body::from(bytes),
+    )
+    .await
+    .lang(&session)?;
+    let text = axum::body::to_bytes(answer.into_body(), usize::MAX)
+        .await
+        .map_err(|e| PageError::Api(ApiError::internal(&e)))
+        .lang(&session)?;
+    let lines: Vec<BatchLine> = text
+        .split(|b| *b == b'\n')
+        .filter_map(|line| serde_json::from_slice::<Value>(line).ok())
+        .map(|answer| BatchLine {
+            line: answer["line"].as_u64().unwrap_or_default(),
+            id: answer["id"].as_str().map(str::to_owned),
+            errors: answer["errors"]
+                .as_array()
+                .map(|errors| {
+                    errors
+                        .iter()
+                        .map(|e| {
+                            format!(
+                                "{}: {}",
+                                e["field"].as_str().unwrap_or_default(),
+                                e["message"].as_str().unwrap_or_default()
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+        .collect();
+    let accepted = lines.iter().filter(|l| l.id.is_some()).count();
+    let page = BatchPage {
+        page: Page::new(&session, t.batch_result, "/console/takedowns/new"),
+        accepted,
+        rejected: lines.len() - accepted,
+        lines,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// One of the agency's requests.
+#[derive(Template)]
+#[template(path = "takedown.html")]
+pub struct RequestPage {
+    /// The frame.
+    pub page: Page,
+    /// The request.
+    pub d: Detail,
+    /// Whether it may still be withdrawn.
+    pub can_withdraw: bool,
+    /// Whether it waits for a confirmation.
+    pub needs_review: bool,
+}
+
+/// `GET /console/takedowns/{id}`: through the API's handler (another agency's is 404).
+pub async fn request(
+    session: Session,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> PageResult {
+    session.require(&[Role::Authority]).lang(&session)?;
+    let t = session.texts();
+    let takedown = crate::http::takedowns::get_one(
+        State(session.state.clone()),
+        session.caller.clone(),
+        Path(id.clone()),
+    )
+    .await
+    .lang(&session)?
+    .0;
+    let form = Form::parse(query.as_deref().unwrap_or_default().as_bytes());
+    let day = session.state.settings().takedowns.suspension_day;
+    let page = RequestPage {
+        page: Page::new(&session, t.request, &format!("/console/takedowns/{id}"))
+            .with_notice(form.get("done")),
+        can_withdraw: !takedown.state.is_final(),
+        needs_review: takedown.state == TdState::NeedsReview,
+        d: Detail::of(&takedown, t, Utc::now(), day),
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// `POST /console/takedowns/{id}/withdraw`, with a reason, through the API's handler.
+pub async fn withdraw(session: Session, Path(id): Path<String>, body: Bytes) -> PageResult {
+    let form = Form::parse(&body);
+    session.check_csrf(form.get("csrf")).lang(&session)?;
+    session.require(&[Role::Authority]).lang(&session)?;
+    let _withdrawn = crate::http::takedowns::withdraw(
+        State(session.state.clone()),
+        session.caller.clone(),
+        Path(id.clone()),
+        ApiJson(WithdrawInput {
+            reason: form.text("reason"),
+        }),
+    )
+    .await
+    .lang(&session)?;
+    Ok(Redirect::to(&format!("/console/takedowns/{id}?done=withdrawn")).into_response())
+}
+
+/// `POST /console/takedowns/{id}/confirm`: the API's confirmation, which needs a reason and
+/// `accept_collateral` (the checkbox) and audits both.
+pub async fn confirm(session: Session, Path(id): Path<String>, body: Bytes) -> PageResult {
+    let form = Form::parse(&body);
+    session.check_csrf(form.get("csrf")).lang(&session)?;
+    session.require(&[Role::Authority]).lang(&session)?;
+    let input: ConfirmInput = body_of(json!({
+        "reason": form.text("reason"),
+        "accept_collateral": form.get("accept_collateral") == Some("true"),
+    }))
+    .lang(&session)?;
+    let _confirmed = crate::http::takedowns::confirm(
+        State(session.state.clone()),
+        session.caller.clone(),
+        Path(id.clone()),
+        ApiJson(input),
+    )
+    .await
+    .lang(&session)?;
+    Ok(Redirect::to(&format!("/console/takedowns/{id}?done=confirmed")).into_response())
+}

@@ -1,0 +1,190 @@
+//! A platform's page: its notices oldest first with their due times, and the outcome form
+//! (removed, account locked with days, declined with a reason), through the API's platform
+//! handlers (another platform's notice is 404).
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use chrono::Utc;
+use serde_json::json;
+
+use super::here;
+use super::page::{render, when, Form, InLang, Page, PageResult};
+use super::registry::{body_of, number, state_choices, state_named, Choice, PAGE_SIZE};
+use super::session::Session;
+use super::views::{code, EvidenceView};
+use crate::auth::Role;
+use crate::http::extract::{ApiJson, ApiQuery, IdPaging};
+use crate::http::platform::NoticesQuery;
+use crate::service::takedowns::OutcomeInput;
+use crate::takedown::State as TdState;
+
+const STATES: [TdState; 5] = [
+    TdState::PendingPlatform,
+    TdState::Removed,
+    TdState::AccountLocked,
+    TdState::Declined,
+    TdState::Withdrawn,
+];
+
+/// One notice as the page shows it.
+#[derive(Debug, Clone)]
+pub struct NoticeLine {
+    /// Its id.
+    pub id: String,
+    /// The URL or host.
+    pub target: String,
+    /// The seller's account.
+    pub account: String,
+    /// Its category.
+    pub category: &'static str,
+    /// Its state, for people.
+    pub state: &'static str,
+    /// Whether it waits for an outcome.
+    pub open: bool,
+    /// Whether it is past due while open.
+    pub overdue: bool,
+    /// When it went out.
+    pub notified_at: String,
+    /// When it is due.
+    pub due_at: String,
+    /// The recommended lock.
+    pub lock_recommendation: String,
+    /// Upheld notices in 30 and 90 days.
+    pub record: String,
+    /// The decision behind it.
+    pub legal_basis: String,
+    /// Its evidence.
+    pub evidence: Vec<EvidenceView>,
+}
+
+/// The notices page.
+#[derive(Template)]
+#[template(path = "notices.html")]
+pub struct NoticesPage {
+    /// The frame.
+    pub page: Page,
+    /// The notices of this page.
+    pub notices: Vec<NoticeLine>,
+    /// The state filter.
+    pub states: Vec<Choice>,
+    /// The next page's link.
+    pub next_href: Option<String>,
+    /// Whether this is a later page.
+    pub paged: bool,
+}
+
+/// `GET /console/notices`: the platform's notices through the API's listing (admin names the
+/// platform with `?platform=`).
+pub async fn notices(session: Session, RawQuery(query): RawQuery) -> PageResult {
+    session.require(&[Role::Platform]).lang(&session)?;
+    let t = session.texts();
+    let form = Form::parse(query.as_deref().unwrap_or_default().as_bytes());
+    let wanted = state_named(form.get("state"), &STATES);
+    let paging =
+        IdPaging::check(Some(&PAGE_SIZE.to_string()), form.text("cursor")).lang(&session)?;
+    let paged = paging.cursor.is_some();
+    let platform = form.text("platform");
+    let listed = crate::http::platform::notices(
+        State(session.state.clone()),
+        session.caller.clone(),
+        paging,
+        ApiQuery(NoticesQuery {
+            state: wanted,
+            platform: platform.clone(),
+        }),
+    )
+    .await
+    .lang(&session)?
+    .0;
+    let now = Utc::now();
+    let next_href = listed.next_cursor.map(|cursor| {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        if let Some(s) = wanted {
+            query.append_pair("state", s.as_str());
+        }
+        if let Some(p) = &platform {
+            query.append_pair("platform", p);
+        }
+        query.append_pair("cursor", &cursor);
+        format!("/console/notices?{}", query.finish())
+    });
+    let notices = listed
+        .notices
+        .iter()
+        .map(|n| {
+            let open = n.state == TdState::PendingPlatform;
+            NoticeLine {
+                id: n.id.clone(),
+                target: n.target.clone(),
+                account: n.account.clone().unwrap_or_default(),
+                category: t.category(&code(&n.category)),
+                state: t.state(n.state),
+                open,
+                overdue: open && n.due_at < now,
+                notified_at: when(&n.notified_at),
+                due_at: when(&n.due_at),
+                lock_recommendation: n.lock_recommendation.as_ref().map(code).unwrap_or_default(),
+                record: format!(
+                    "{} / {}",
+                    n.account_history.upheld_30d, n.account_history.upheld_90d
+                ),
+                legal_basis: format!(
+                    "{} ({}, {})",
+                    n.legal_basis.document_number, n.legal_basis.issued_on, n.legal_basis.issuer
+                ),
+                evidence: n
+                    .evidence
+                    .iter()
+                    .map(|e| EvidenceView {
+                        url: e.url.clone(),
+                        sha256: e.sha256.clone(),
+                        captured_at: when(&e.captured_at),
+                        description: e.description.clone().unwrap_or_default(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let page = NoticesPage {
+        page: Page::new(
+            &session,
+            t.notices_title,
+            &here("/console/notices", query.as_deref()),
+        )
+        .with_notice(form.get("done")),
+        notices,
+        states: state_choices(t, &STATES, wanted),
+        next_href,
+        paged,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// `POST /console/notices/{id}/outcome`, through the API's handler.
+pub async fn outcome(session: Session, Path(id): Path<String>, body: Bytes) -> PageResult {
+    let form = Form::parse(&body);
+    session.check_csrf(form.get("csrf")).lang(&session)?;
+    session.require(&[Role::Platform]).lang(&session)?;
+    let days = match form.get("outcome") {
+        Some("account_locked") => number(form.text("lock_days")),
+        _ => serde_json::Value::Null,
+    };
+    let input: OutcomeInput = body_of(json!({
+        "outcome": form.get("outcome").unwrap_or_default(),
+        "reason": form.text("reason"),
+        "lock_days": days,
+    }))
+    .lang(&session)?;
+    let _reported = crate::http::platform::outcome(
+        State(session.state.clone()),
+        session.caller.clone(),
+        Path(id),
+        ApiJson(input),
+    )
+    .await
+    .lang(&session)?;
+    Ok(Redirect::to("/console/notices?done=outcome").into_response())
+}
