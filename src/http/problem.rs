@@ -369,10 +369,14 @@ pub async fn render_problems(request: Request, next: Next) -> Response {
     );
     let status = response.status();
     let recorded = response.extensions().get::<ApiError>().cloned();
+    // A problem already written, or an HTML page (the console renders its own error pages).
     let already_problem = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+        .is_some_and(|v| {
+            v.as_bytes().starts_with(PROBLEM_JSON.as_bytes())
+                || v.as_bytes().starts_with(b"text/html")
+        });
     let mut error = match recorded {
         Some(error) => error,
         None if (status.is_client_error() || status.is_server_error()) && !already_problem => {

@@ -7,6 +7,7 @@
 
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod claims_world;
 pub mod dns_server;
 pub mod fixtures;

@@ -1,0 +1,693 @@
+//! The web console in a real headless Chromium against the real service and Redis: signing
+//! in, a registry decision, an agency's request from filing to withdrawal, a platform's
+//! outcome, forged forms, another agency's request, hostile content, the languages, and
+//! axe-core on every page (each page is also saved as a screenshot under
+//! `target/console-screenshots/`).
+
+use std::time::Duration;
+
+use originguard::auth::{Caller, Role};
+use serde_json::{json, Value};
+
+use crate::common::browser::Browser;
+use crate::common::platforms::{add_key, load_test_lists};
+use crate::common::takedowns::{self, request, submit_until, wait_for};
+use crate::common::{eventually, TestApp};
+
+/// A client that keeps no cookies and follows no redirects, to see the console's answers.
+fn raw_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// The value of `name` in the `Set-Cookie` fields of `response`.
+fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+fn cookie_value(set_cookie: &str) -> String {
+    set_cookie
+        .split(';')
+        .next()
+        .and_then(|p| p.split_once('='))
+        .map(|(_, v)| v.to_owned())
+        .unwrap_or_default()
+}
+
+/// The value of the hidden input named `name` in `html`.
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).expect("hidden input") + marker.len();
+    html[start..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Signs in over plain HTTP; returns the session cookie's full `Set-Cookie` and the session's
+/// CSRF token (read from a page's sign-out form).
+async fn sign_in_raw(app: &TestApp, key: &str, headers: &[(&str, &str)]) -> (String, String) {
+    let client = raw_client();
+    let form = client
+        .get(app.url("/console/sign-in"))
+        .send()
+        .await
+        .unwrap();
+    let token_cookie = set_cookie(&form, "og_console_sign_in").expect("sign-in cookie");
+    let html = form.text().await.unwrap();
+    let mut post = client
+        .post(app.url("/console/sign-in"))
+        .header(
+            "cookie",
+            format!("og_console_sign_in={}", cookie_value(&token_cookie)),
+        )
+        .form(&[("csrf", hidden(&html, "csrf").as_str()), ("key", key)]);
+    for (name, value) in headers {
+        post = post.header(*name, *value);
+    }
+    let signed_in = post.send().await.unwrap();
+    assert_eq!(signed_in.status(), 303, "sign-in");
+    let session = set_cookie(&signed_in, "og_console").expect("session cookie");
+    let cookie = format!("og_console={}", cookie_value(&session));
+    let home = client
+        .get(app.url("/console"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    let first_page = home.headers()["location"].to_str().unwrap().to_owned();
+    let page = client
+        .get(app.url(&first_page))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    (session, hidden(&page, "csrf"))
+}
+
+async fn api_state(app: &TestApp, id: &str) -> Value {
+    takedowns::takedown(app, id).await
+}
+
+#[tokio::test]
+async fn registry_reviewer_signs_in_reviews_and_suspends_a_request() {
+    let (app, _dns) = takedowns::app().await;
+    let id = submit_until(&app, "https://shop.example.vn/p/1", "pending_review").await;
+    let browser = Browser::start().await;
+    let base = app.url("");
+
+    browser.goto(&format!("{base}/console/sign-in")).await;
+    browser.check_page("sign-in").await;
+    browser.sign_in(&base, &app.keys[&Role::Registry]).await;
+    assert_eq!(browser.path().await, "/console/registry");
+    let row = format!("tr[data-id='{id}'] a");
+    assert!(browser.has(&row).await, "the request is in the queue");
+    browser.check_page("registry-queue").await;
+
+    browser
+        .goto(&format!(
+            "{base}/console/registry?state=pending_review&category=smuggled"
+        ))
+        .await;
+    assert!(!browser.has(&row).await, "filtered out by category");
+    browser
+        .goto(&format!(
+            "{base}/console/registry?category=counterfeit&target=shop.example"
+        ))
+        .await;
+    assert!(browser.has(&row).await, "kept by category and target");
+
+    browser.submit(&row).await;
+    assert_eq!(browser.path().await, format!("/console/registry/{id}"));
+    assert_eq!(
+        browser.text_content("#target").await,
+        "https://shop.example.vn/p/1"
+    );
+    assert!(browser
+        .text_content("#evidence")
+        .await
+        .contains("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"));
+    assert_eq!(
+        browser.text_content("#document-number").await,
+        "123/QĐ-QLTT"
+    );
+    assert!(browser.has("#h-resolution").await);
+    browser.check_page("registry-request").await;
+
+    browser.click("#d-suspend").await;
+    browser.fill("#suspend_days", "30").await;
+    browser
+        .fill("#reason", "counterfeit shoes, decision 123/QĐ-QLTT")
+        .await;
+    browser.submit("#decision-form button").await;
+    assert_eq!(browser.path().await, format!("/console/registry/{id}"));
+    assert_eq!(browser.text_content("#state").await, "suspended");
+    assert_eq!(browser.text_content("#days-left").await, "30");
+    assert!(
+        browser.has(".notice").await,
+        "the page says the decision was recorded"
+    );
+    browser.check_page("registry-request-suspended").await;
+
+    let record = api_state(&app, &id).await;
+    assert_eq!(record["state"], "suspended");
+    assert_eq!(record["suspension"]["days"], 30);
+    let last = record["history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        last["actor"], "test-registry",
+        "audited under the key's name"
+    );
+    assert_eq!(last["reason"], "counterfeit shoes, decision 123/QĐ-QLTT");
+    let actions = takedowns::audit_actions(&app, &id).await;
+    assert_eq!(
+        actions.last().map(String::as_str),
+        Some("takedown.decision"),
+        "{actions:?}"
+    );
+
+    // Signing out ends the session: the old cookie no longer opens a page.
+    browser
+        .submit("form[action='/console/sign-out'] button")
+        .await;
+    assert_eq!(browser.path().await, "/console/sign-in");
+    browser.goto(&format!("{base}/console/registry")).await;
+    assert_eq!(browser.path().await, "/console/sign-in");
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn an_agency_files_follows_and_withdraws_a_request() {
+    let (app, _dns) = takedowns::app().await;
+    let browser = Browser::start().await;
+    let base = app.url("");
+    browser.sign_in(&base, &app.keys[&Role::Authority]).await;
+    assert_eq!(browser.path().await, "/console/takedowns");
+    browser.check_page("agency-list-empty").await;
+
+    browser.goto(&format!("{base}/console/takedowns/new")).await;
+    browser.check_page("agency-new").await;
+    browser
+        .fill("#target", "https://giay-gia.example.com/p/2")
+        .await;
+    browser
+        .find("#category")
+        .await
+        .select_by_value("counterfeit")
+        .await
+        .unwrap();
+    browser.fill("#document_number", "125/QĐ-QLTT").await;
+    // A date input takes the keys of its locale's format (mm/dd/yyyy for en-US).
+    browser.fill("#issued_on", "11022026").await;
+    browser.fill("#issuer", "Cục QLTT Hà Nội").await;
+    browser
+        .fill("#evidence_url", "https://giay-gia.example.com/p/2")
+        .await;
+    browser
+        .fill(
+            "#evidence_sha256",
+            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        )
+        .await;
+    browser
+        .fill("#evidence_captured_at", "2026-11-01T08:00:00Z")
+        .await;
+    browser.submit("#file-form button").await;
+    let path = browser.path().await;
+    let id = path
+        .strip_prefix("/console/takedowns/")
+        .expect("request page")
+        .to_owned();
+    assert!(id.starts_with("td_"), "{path}");
+    assert!(browser.has(".notice").await);
+
+    // Followed: the workers route it to the operators' blocklist.
+    wait_for(&app, &id, "blocked").await;
+    browser
+        .goto(&format!("{base}/console/takedowns/{id}"))
+        .await;
+    assert_eq!(browser.text_content("#state").await, "blocked");
+    browser.check_page("agency-request").await;
+    browser.goto(&format!("{base}/console/takedowns")).await;
+    assert!(browser.has(&format!("tr[data-id='{id}']")).await);
+    assert!(browser.has("#blocklist-version").await);
+    browser.check_page("agency-list").await;
+
+    browser
+        .goto(&format!("{base}/console/takedowns/{id}"))
+        .await;
+    browser
+        .fill("#withdraw-reason", "lifted by court order 45/2026")
+        .await;
+    browser.submit("#withdraw-form button").await;
+    assert_eq!(browser.text_content("#state").await, "lifted");
+    assert!(browser
+        .text_content("#history")
+        .await
+        .contains("lifted by court order 45/2026"));
+    let record = api_state(&app, &id).await;
+    assert_eq!(record["state"], "lifted");
+    assert_eq!(record["submitted_by"], "test-authority");
+
+    // A batch: one good line, one bad.
+    let file = app.dir().join("batch.ndjson");
+    let good = request("https://batch-shop.example.com/p/1");
+    std::fs::write(&file, format!("{good}\n{{\"target\":\"\"}}\n")).unwrap();
+    browser.goto(&format!("{base}/console/takedowns/new")).await;
+    browser.fill("#file", file.to_str().unwrap()).await;
+    browser.submit("#batch-form button").await;
+    assert_eq!(browser.text_content("#accepted-count").await, "1");
+    assert_eq!(browser.text_content("#rejected-count").await, "1");
+    browser.check_page("agency-batch").await;
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn a_held_request_moves_on_only_with_the_audited_confirmation() {
+    let (app, _dns) = takedowns::app().await;
+    load_test_lists(&app).await;
+    let id = submit_until(&app, "shopee.vn", "needs_review").await;
+    let browser = Browser::start().await;
+    let base = app.url("");
+    browser.sign_in(&base, &app.keys[&Role::Authority]).await;
+    browser
+        .goto(&format!("{base}/console/takedowns/{id}"))
+        .await;
+    assert!(browser.has("#findings").await);
+    browser.check_page("agency-needs-review").await;
+    // Without the box ticked (the browser's own check removed), the API's rule refuses it.
+    browser
+        .client
+        .execute(
+            "document.getElementById('accept_collateral').required = false;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser
+        .fill("#confirm-reason", "the platform itself sells fakes")
+        .await;
+    browser.submit("#confirm-form button").await;
+    assert!(browser
+        .text_content("main")
+        .await
+        .contains("accept_collateral"));
+    assert_eq!(api_state(&app, &id).await["state"], "needs_review");
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn a_platform_reports_an_outcome() {
+    let (app, _dns) = takedowns::app().await;
+    load_test_lists(&app).await;
+    let id = submit_until(&app, "https://shopee.vn/fake-shop-99", "pending_platform").await;
+    let browser = Browser::start().await;
+    let base = app.url("");
+    browser.sign_in(&base, &app.keys[&Role::Platform]).await;
+    assert_eq!(browser.path().await, "/console/notices");
+    let card = format!("#notice-{id}");
+    assert!(browser.has(&card).await);
+    assert_eq!(
+        browser.text_content(&format!("{card} .account")).await,
+        "fake-shop-99"
+    );
+    browser.check_page("platform-notices").await;
+    browser.click(&format!("#o-removed-{id}")).await;
+    browser
+        .fill(&format!("#reason-{id}"), "listing taken down")
+        .await;
+    browser.submit(&format!("{card} form button")).await;
+    assert!(browser.has(".notice").await);
+    assert!(
+        !browser.has(&format!("{card} form")).await,
+        "no form once answered"
+    );
+    assert_eq!(api_state(&app, &id).await["state"], "removed");
+    browser.check_page("platform-notices-answered").await;
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn a_forged_form_without_the_sessions_token_is_refused() {
+    let (app, _dns) = takedowns::app().await;
+    let id = submit_until(&app, "https://shop.example.vn/p/1", "pending_review").await;
+    let (session, csrf) = sign_in_raw(&app, &app.keys[&Role::Registry], &[]).await;
+    assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict"));
+    assert!(session.contains("Path=/console") && !session.contains("Secure"));
+    let cookie = format!("og_console={}", cookie_value(&session));
+    let client = raw_client();
+    let decision = app.url(&format!("/console/registry/{id}/decision"));
+    for token in [None, Some("0".repeat(64)), Some(csrf[..63].to_owned())] {
+        let mut form = vec![
+            ("decision", "reject".to_owned()),
+            ("reason", "forged".to_owned()),
+        ];
+        if let Some(token) = token {
+            form.push(("csrf", token));
+        }
+        let answer = client
+            .post(&decision)
+            .header("cookie", &cookie)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 403);
+        assert!(answer.text().await.unwrap().contains("security token"));
+    }
+    assert_eq!(api_state(&app, &id).await["state"], "pending_review");
+
+    // The same in the browser: a form whose token was removed is refused with a page.
+    let browser = Browser::start().await;
+    let base = app.url("");
+    browser.sign_in(&base, &app.keys[&Role::Registry]).await;
+    browser.goto(&format!("{base}/console/registry/{id}")).await;
+    browser
+        .client
+        .execute(
+            "document.querySelector('#decision-form input[name=csrf]').remove();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser.click("#d-reject").await;
+    browser.fill("#reason", "forged").await;
+    browser.submit("#decision-form button").await;
+    assert!(browser
+        .text_content("#message")
+        .await
+        .contains("security token"));
+    browser.check_page("csrf-refused").await;
+    assert_eq!(api_state(&app, &id).await["state"], "pending_review");
+
+    // With the token the same form works.
+    let answer = client
+        .post(&decision)
+        .header("cookie", &cookie)
+        .form(&[
+            ("decision", "reject"),
+            ("reason", "not ours"),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 303);
+    assert_eq!(api_state(&app, &id).await["state"], "rejected");
+
+    // Secure behind TLS.
+    let (secure, _) = sign_in_raw(
+        &app,
+        &app.keys[&Role::Registry],
+        &[("x-forwarded-proto", "https")],
+    )
+    .await;
+    assert!(secure.contains("; Secure"), "{secure}");
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn another_agencys_request_is_not_visible() {
+    let (app, _dns) = takedowns::app().await;
+    let id = submit_until(&app, "https://shop.example.vn/p/1", "pending_review").await;
+    let other = add_key(
+        &app,
+        Caller {
+            name: "police-hcm".into(),
+            role: Role::Authority,
+            agency: Some("Công an TP.HCM".into()),
+            operator: None,
+            platform: None,
+            key_id: None,
+        },
+    )
+    .await;
+    let browser = Browser::start().await;
+    let base = app.url("");
+    browser.sign_in(&base, &other).await;
+    assert!(!browser.has(&format!("tr[data-id='{id}']")).await);
+    browser
+        .goto(&format!("{base}/console/takedowns/{id}"))
+        .await;
+    assert!(browser.has("#message").await);
+    assert!(!browser
+        .text_content("main")
+        .await
+        .contains("shop.example.vn"));
+    browser.check_page("not-found").await;
+    let (session, csrf) = sign_in_raw(&app, &other, &[]).await;
+    let client = raw_client();
+    let cookie = format!("og_console={}", cookie_value(&session));
+    let page = client
+        .get(app.url(&format!("/console/takedowns/{id}")))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 404);
+    let withdraw = client
+        .post(app.url(&format!("/console/takedowns/{id}/withdraw")))
+        .header("cookie", &cookie)
+        .form(&[("reason", "not mine"), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(withdraw.status(), 404);
+    assert_eq!(api_state(&app, &id).await["state"], "pending_review");
+    browser.quit().await;
+}
+
+/// Markup, quotes, an RTL override and zero-width characters.
+const HOSTILE: &str = "\"><script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=2\">'\u{202E}gnp.exe\u{200B}\u{200D}&amp;";
+
+#[tokio::test]
+async fn hostile_content_renders_as_text_never_markup() {
+    let (app, _dns) = takedowns::app().await;
+    let hostile_key = add_key(
+        &app,
+        Caller {
+            name: HOSTILE.into(),
+            role: Role::Authority,
+            agency: Some(HOSTILE.into()),
+            operator: None,
+            platform: None,
+            key_id: None,
+        },
+    )
+    .await;
+    let evidence_url = "https://shop.example.vn/p/1?q=\"><script>window.__pwned=3</script>\u{202E}";
+    let mut body = request("https://shop.example.vn/p/1");
+    body["notes"] = json!(HOSTILE);
+    body["legal_basis"]["issuer"] = json!(HOSTILE);
+    body["evidence"][0]["url"] = json!(evidence_url);
+    body["evidence"][0]["description"] = json!(HOSTILE);
+    let answer = app
+        .request(reqwest::Method::POST, "/v1/takedowns")
+        .key(&hostile_key)
+        .json(&body)
+        .send()
+        .await;
+    assert_eq!(answer.status, 202, "{}", answer.text);
+    let id = answer.json["id"].as_str().unwrap().to_owned();
+    wait_for(&app, &id, "pending_review").await;
+    let withdrawn = app
+        .request(
+            reqwest::Method::POST,
+            &format!("/v1/takedowns/{id}/withdraw"),
+        )
+        .key(&hostile_key)
+        .json(&json!({"reason": HOSTILE}))
+        .send()
+        .await;
+    assert_eq!(withdrawn.status, 200, "{}", withdrawn.text);
+
+    let browser = Browser::start().await;
+    let base = app.url("");
+    browser.sign_in(&base, &hostile_key).await;
+    browser
+        .goto(&format!("{base}/console/takedowns/{id}"))
+        .await;
+    let injected = browser
+        .client
+        .execute(
+            "return [window.__pwned === undefined, document.querySelectorAll('script').length, document.querySelectorAll('main img').length];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        injected,
+        json!([true, 0, 0]),
+        "nothing ran, nothing was injected"
+    );
+    assert!(
+        browser.client.get_alert_text().await.is_err(),
+        "no alert is open"
+    );
+    assert_eq!(browser.text_content("#notes").await, HOSTILE);
+    assert_eq!(browser.text_content("#issuer").await, HOSTILE);
+    assert_eq!(browser.text_content("#agency").await, HOSTILE);
+    assert_eq!(browser.text_content(".user").await, HOSTILE);
+    assert_eq!(browser.text_content(".evidence-url").await, evidence_url);
+    assert_eq!(browser.text_content(".evidence-description").await, HOSTILE);
+    assert_eq!(
+        browser
+            .text_content("#history tbody tr:last-child .history-reason")
+            .await,
+        HOSTILE
+    );
+    browser.check_page("hostile-content").await;
+
+    // The same request in the registry's view.
+    let registry = Browser::start().await;
+    registry.sign_in(&base, &app.keys[&Role::Registry]).await;
+    registry
+        .goto(&format!("{base}/console/registry/{id}"))
+        .await;
+    let injected = registry
+        .client
+        .execute(
+            "return [window.__pwned === undefined, document.querySelectorAll('script').length];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(injected, json!([true, 0]));
+    assert_eq!(registry.text_content("#notes").await, HOSTILE);
+    browser.quit().await;
+    registry.quit().await;
+}
+
+#[tokio::test]
+async fn pages_speak_vietnamese_or_english_with_a_switch() {
+    let app = TestApp::spawn().await;
+    let client = raw_client();
+    let vi = client
+        .get(app.url("/console/sign-in"))
+        .header("accept-language", "vi-VN,vi;q=0.9")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        vi.contains("<html lang=\"vi\">") && vi.contains("Đăng nhập"),
+        "{vi}"
+    );
+    let en = client
+        .get(app.url("/console/sign-in"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(en.contains("<html lang=\"en\">") && en.contains("Sign in"));
+
+    let browser = Browser::start().await;
+    let base = app.url("");
+    browser.sign_in(&base, &app.keys[&Role::Registry]).await;
+    browser.submit("a[hreflang='vi']").await;
+    assert_eq!(browser.path().await, "/console/registry");
+    let lang = browser
+        .client
+        .execute("return document.documentElement.lang;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(lang, json!("vi"));
+    assert!(browser.text_content("h1").await.contains("Hàng đợi"));
+    browser.check_page("registry-queue-vi").await;
+
+    // An unknown key and an expired session are told, in the language chosen.
+    browser
+        .submit("form[action='/console/sign-out'] button")
+        .await;
+    browser.fill("#key", "og_not-a-key").await;
+    browser
+        .submit("form[action='/console/sign-in'] button")
+        .await;
+    assert!(browser
+        .text_content("#sign-in-error")
+        .await
+        .contains("Khóa này"));
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn a_session_slides_its_expiry_and_keys_without_console_pages_are_refused() {
+    let app = TestApp::spawn().await;
+    let (session, _) = sign_in_raw(&app, &app.keys[&Role::Registry], &[]).await;
+    let id = cookie_value(&session);
+    let store = originguard::store::Store::connect(&app.redis.url())
+        .await
+        .unwrap();
+    let left = originguard::store::console::ttl(&store, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(left > 0 && left <= 1800, "{left}");
+
+    // Operators and stewards have no console pages.
+    let client = raw_client();
+    let form = client
+        .get(app.url("/console/sign-in"))
+        .send()
+        .await
+        .unwrap();
+    let token = cookie_value(&set_cookie(&form, "og_console_sign_in").unwrap());
+    let html = form.text().await.unwrap();
+    let refused = client
+        .post(app.url("/console/sign-in"))
+        .header("cookie", format!("og_console_sign_in={token}"))
+        .form(&[
+            ("csrf", hidden(&html, "csrf").as_str()),
+            ("key", &app.keys[&Role::Operator]),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    assert!(set_cookie(&refused, "og_console").is_none());
+
+    // A sign-in without the form's token is refused too.
+    let forged = client
+        .post(app.url("/console/sign-in"))
+        .form(&[("key", app.keys[&Role::Registry].as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+
+    // A key removed from the keys file ends its sessions' use at once.
+    std::fs::write(&app.keys_file, "").unwrap();
+    let gone = eventually(Duration::from_secs(10), || async {
+        client
+            .get(app.url("/console/registry"))
+            .header("cookie", format!("og_console={id}"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            == 303
+    })
+    .await;
+    assert!(gone, "the session outlived its key");
+}
