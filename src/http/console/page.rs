@@ -324,6 +324,24 @@ mod tests {
     }
 
     #[test]
+    fn the_templates_escape_hostile_text() {
+        let hostile = "\"><script>alert(1)</script><img src=x onerror='x'>\u{202E}\u{200B}&amp;";
+        let page = MessagePage {
+            page: Page::anonymous(Lang::Vi, hostile, "/console?x=\"><b>"),
+            message: hostile.to_owned(),
+            detail: Some(hostile.to_owned()),
+            problems: vec![ProblemLine {
+                field: hostile.to_owned(),
+                message: hostile.to_owned(),
+            }],
+        };
+        let html = page.render().unwrap();
+        assert!(!html.contains("<script>") && !html.contains("<img") && !html.contains("<b>"));
+        assert!(html.contains("&#34;&#62;&#60;script&#62;alert(1)&#60;/script&#62;&#60;img src=x onerror=&#39;x&#39;&#62;\u{202E}\u{200B}&#38;amp;"), "{html}");
+        assert!(html.contains("<html lang=\"vi\">"));
+    }
+
+    #[test]
     fn forms_read_their_fields_decoded() {
         let form = Form::parse(b"csrf=ab&reason=+a%3Cb%3E+&empty=+");
         assert_eq!(form.get("csrf"), Some("ab"));

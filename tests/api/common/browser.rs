@@ -65,11 +65,16 @@ impl Browser {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let url = format!("http://127.0.0.1:{port}");
         let mut last = String::new();
+        // Ends chromedriver if no session comes up.
+        let mut driver = DriverGuard(Some(driver));
         for _ in 0..100 {
             let mut builder = ClientBuilder::rustls().expect("rustls");
             builder.capabilities(caps.clone());
             match builder.connect(&url).await {
-                Ok(client) => return Browser { client, driver },
+                Ok(client) => {
+                    let driver = driver.0.take().expect("driver");
+                    return Browser { client, driver };
+                }
                 Err(e) => last = e.to_string(),
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -215,16 +220,30 @@ impl Browser {
     }
 }
 
+/// Kills chromedriver and the Chromium it started (they share a process group).
+fn end_driver(driver: &mut Child) {
+    if let Ok(pid) = i32::try_from(driver.id()) {
+        // SAFETY: signals only the process group this helper started.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+    let _ = driver.kill();
+    let _ = driver.wait();
+}
+
+struct DriverGuard(Option<Child>);
+
+impl Drop for DriverGuard {
+    fn drop(&mut self) {
+        if let Some(driver) = self.0.as_mut() {
+            end_driver(driver);
+        }
+    }
+}
+
 impl Drop for Browser {
     fn drop(&mut self) {
-        // chromedriver and the Chromium it started share the process group.
-        if let Ok(pid) = i32::try_from(self.driver.id()) {
-            // SAFETY: signals only the process group this helper started.
-            unsafe {
-                libc::kill(-pid, libc::SIGKILL);
-            }
-        }
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        end_driver(&mut self.driver);
     }
 }
