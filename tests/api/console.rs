@@ -98,6 +98,30 @@ async fn sign_in_raw(app: &TestApp, key: &str, headers: &[(&str, &str)]) -> (Str
     (session, hidden(&page, "csrf"))
 }
 
+/// `POST path` of a console form with the session `cookie`.
+async fn post_form(
+    app: &TestApp,
+    path: &str,
+    cookie: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    raw_client()
+        .post(app.url(path))
+        .header("cookie", cookie)
+        .form(form)
+        .send()
+        .await
+        .expect("post")
+}
+
+/// A browser signed in with `key`, and the app's base URL.
+async fn signed_in(app: &TestApp, key: &str) -> (Browser, String) {
+    let browser = Browser::start().await;
+    let base = app.url("");
+    browser.sign_in(&base, key).await;
+    (browser, base)
+}
+
 async fn api_state(app: &TestApp, id: &str) -> Value {
     takedowns::takedown(app, id).await
 }
@@ -196,9 +220,7 @@ async fn registry_reviewer_signs_in_reviews_and_suspends_a_request() {
 #[tokio::test]
 async fn an_agency_files_follows_and_withdraws_a_request() {
     let (app, _dns) = takedowns::app().await;
-    let browser = Browser::start().await;
-    let base = app.url("");
-    browser.sign_in(&base, &app.keys[&Role::Authority]).await;
+    let (browser, base) = signed_in(&app, &app.keys[&Role::Authority]).await;
     assert_eq!(browser.path().await, "/console/takedowns");
     browser.check_page("agency-list-empty").await;
 
@@ -284,9 +306,7 @@ async fn a_held_request_moves_on_only_with_the_audited_confirmation() {
     let (app, _dns) = takedowns::app().await;
     load_test_lists(&app).await;
     let id = submit_until(&app, "shopee.vn", "needs_review").await;
-    let browser = Browser::start().await;
-    let base = app.url("");
-    browser.sign_in(&base, &app.keys[&Role::Authority]).await;
+    let (browser, base) = signed_in(&app, &app.keys[&Role::Authority]).await;
     browser
         .goto(&format!("{base}/console/takedowns/{id}"))
         .await;
@@ -318,9 +338,7 @@ async fn a_platform_reports_an_outcome() {
     let (app, _dns) = takedowns::app().await;
     load_test_lists(&app).await;
     let id = submit_until(&app, "https://shopee.vn/fake-shop-99", "pending_platform").await;
-    let browser = Browser::start().await;
-    let base = app.url("");
-    browser.sign_in(&base, &app.keys[&Role::Platform]).await;
+    let (browser, _) = signed_in(&app, &app.keys[&Role::Platform]).await;
     assert_eq!(browser.path().await, "/console/notices");
     let card = format!("#notice-{id}");
     assert!(browser.has(&card).await);
@@ -352,32 +370,21 @@ async fn a_forged_form_without_the_sessions_token_is_refused() {
     assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict"));
     assert!(session.contains("Path=/console") && !session.contains("Secure"));
     let cookie = format!("og_console={}", cookie_value(&session));
-    let client = raw_client();
-    let decision = app.url(&format!("/console/registry/{id}/decision"));
-    for token in [None, Some("0".repeat(64)), Some(csrf[..63].to_owned())] {
-        let mut form = vec![
-            ("decision", "reject".to_owned()),
-            ("reason", "forged".to_owned()),
-        ];
+    let decision = format!("/console/registry/{id}/decision");
+    let wrong = "0".repeat(64);
+    for token in [None, Some(wrong.as_str()), Some(&csrf[..63])] {
+        let mut form = vec![("decision", "reject"), ("reason", "forged")];
         if let Some(token) = token {
             form.push(("csrf", token));
         }
-        let answer = client
-            .post(&decision)
-            .header("cookie", &cookie)
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
+        let answer = post_form(&app, &decision, &cookie, &form).await;
         assert_eq!(answer.status(), 403);
         assert!(answer.text().await.unwrap().contains("security token"));
     }
     assert_eq!(api_state(&app, &id).await["state"], "pending_review");
 
     // The same in the browser: a form whose token was removed is refused with a page.
-    let browser = Browser::start().await;
-    let base = app.url("");
-    browser.sign_in(&base, &app.keys[&Role::Registry]).await;
+    let (browser, base) = signed_in(&app, &app.keys[&Role::Registry]).await;
     browser.goto(&format!("{base}/console/registry/{id}")).await;
     browser
         .client
@@ -398,17 +405,17 @@ async fn a_forged_form_without_the_sessions_token_is_refused() {
     assert_eq!(api_state(&app, &id).await["state"], "pending_review");
 
     // With the token the same form works.
-    let answer = client
-        .post(&decision)
-        .header("cookie", &cookie)
-        .form(&[
+    let answer = post_form(
+        &app,
+        &decision,
+        &cookie,
+        &[
             ("decision", "reject"),
             ("reason", "not ours"),
             ("csrf", &csrf),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(answer.status(), 303);
     assert_eq!(api_state(&app, &id).await["state"], "rejected");
 
@@ -439,9 +446,7 @@ async fn another_agencys_request_is_not_visible() {
         },
     )
     .await;
-    let browser = Browser::start().await;
-    let base = app.url("");
-    browser.sign_in(&base, &other).await;
+    let (browser, base) = signed_in(&app, &other).await;
     assert!(!browser.has(&format!("tr[data-id='{id}']")).await);
     browser
         .goto(&format!("{base}/console/takedowns/{id}"))
@@ -462,13 +467,13 @@ async fn another_agencys_request_is_not_visible() {
         .await
         .unwrap();
     assert_eq!(page.status(), 404);
-    let withdraw = client
-        .post(app.url(&format!("/console/takedowns/{id}/withdraw")))
-        .header("cookie", &cookie)
-        .form(&[("reason", "not mine"), ("csrf", &csrf)])
-        .send()
-        .await
-        .unwrap();
+    let withdraw = post_form(
+        &app,
+        &format!("/console/takedowns/{id}/withdraw"),
+        &cookie,
+        &[("reason", "not mine"), ("csrf", &csrf)],
+    )
+    .await;
     assert_eq!(withdraw.status(), 404);
     assert_eq!(api_state(&app, &id).await["state"], "pending_review");
     browser.quit().await;
@@ -518,9 +523,7 @@ async fn hostile_content_renders_as_text_never_markup() {
         .await;
     assert_eq!(withdrawn.status, 200, "{}", withdrawn.text);
 
-    let browser = Browser::start().await;
-    let base = app.url("");
-    browser.sign_in(&base, &hostile_key).await;
+    let (browser, base) = signed_in(&app, &hostile_key).await;
     browser
         .goto(&format!("{base}/console/takedowns/{id}"))
         .await;
@@ -602,9 +605,7 @@ async fn pages_speak_vietnamese_or_english_with_a_switch() {
         .unwrap();
     assert!(en.contains("<html lang=\"en\">") && en.contains("Sign in"));
 
-    let browser = Browser::start().await;
-    let base = app.url("");
-    browser.sign_in(&base, &app.keys[&Role::Registry]).await;
+    let (browser, _) = signed_in(&app, &app.keys[&Role::Registry]).await;
     browser.submit("a[hreflang='vi']").await;
     assert_eq!(browser.path().await, "/console/registry");
     let lang = browser

@@ -13,12 +13,12 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use super::here;
-use super::page::{render, Form, InLang, Page, PageError, PageResult};
-use super::registry::{body_of, category_choices, state_choices, state_named, Choice, PAGE_SIZE};
+use super::page::{render, Form, InLang, Page, PageError, PageResult, Pager};
+use super::registry::{body_of, category_choices, state_choices, state_named, Choice};
 use super::session::{random_token, Session};
 use super::views::{Detail, Row};
 use crate::auth::Role;
-use crate::http::extract::{ApiJson, ApiQuery, IdPaging};
+use crate::http::extract::{ApiJson, ApiQuery};
 use crate::http::takedowns::{ListQuery, WithdrawInput};
 use crate::http::ApiError;
 use crate::service::takedowns::ConfirmInput;
@@ -81,10 +81,8 @@ pub struct ListPage {
     pub rows: Vec<Row>,
     /// The state filter.
     pub states: Vec<Choice>,
-    /// The next page's link.
-    pub next_href: Option<String>,
-    /// Whether this is a later page.
-    pub paged: bool,
+    /// The paging links.
+    pub pager: Pager,
     /// The blocklist's version.
     pub version: u64,
     /// The operators' compliance.
@@ -96,12 +94,10 @@ pub struct ListPage {
 /// `GET /console/takedowns`: the agency's requests, newest first (the API's listing), with
 /// the compliance at a glance.
 pub async fn list(session: Session, RawQuery(query): RawQuery) -> PageResult {
-    session.require(&[Role::Authority]).lang(&session)?;
+    let (form, paging) = session.listing(query.as_deref(), &[Role::Authority])?;
     let t = session.texts();
-    let form = Form::parse(query.as_deref().unwrap_or_default().as_bytes());
     let wanted = state_named(form.get("state"), &STATES);
-    let paging =
-        IdPaging::check(Some(&PAGE_SIZE.to_string()), form.text("cursor")).lang(&session)?;
+
     let paged = paging.cursor.is_some();
     let state = session.state.clone();
     let caller = session.caller.clone();
@@ -127,14 +123,12 @@ pub async fn list(session: Session, RawQuery(query): RawQuery) -> PageResult {
         .lang(&session)?;
     let now = Utc::now();
     let day = state.settings().takedowns.suspension_day;
-    let next_href = listed.next_cursor.map(|cursor| {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        if let Some(s) = wanted {
-            query.append_pair("state", s.as_str());
-        }
-        query.append_pair("cursor", &cursor);
-        format!("/console/takedowns?{}", query.finish())
-    });
+    let pager = Pager::new(
+        "/console/takedowns",
+        &[("state", wanted.map(TdState::as_str))],
+        paged,
+        listed.next_cursor,
+    );
     let page = ListPage {
         page: Page::new(
             &session,
@@ -148,8 +142,7 @@ pub async fn list(session: Session, RawQuery(query): RawQuery) -> PageResult {
             .map(|td| Row::of(td, t, now, day))
             .collect(),
         states: state_choices(t, &STATES, wanted),
-        next_href,
-        paged,
+        pager,
         version: blocklist.version,
         operators: blocklist
             .operators
@@ -255,9 +248,7 @@ async fn body_json(response: Response) -> Result<Value, PageError> {
 /// `POST /console/takedowns`: files one request through the API's handler, with the form's
 /// token as its `Idempotency-Key`.
 pub async fn file(session: Session, body: Bytes) -> PageResult {
-    let form = Form::parse(&body);
-    session.check_csrf(form.get("csrf")).lang(&session)?;
-    session.require(&[Role::Authority]).lang(&session)?;
+    let form = session.form(&body, &[Role::Authority])?;
     let mut headers = HeaderMap::new();
     if let Some(key) = form
         .text("form_id")
@@ -436,9 +427,7 @@ pub async fn request(
 
 /// `POST /console/takedowns/{id}/withdraw`, with a reason, through the API's handler.
 pub async fn withdraw(session: Session, Path(id): Path<String>, body: Bytes) -> PageResult {
-    let form = Form::parse(&body);
-    session.check_csrf(form.get("csrf")).lang(&session)?;
-    session.require(&[Role::Authority]).lang(&session)?;
+    let form = session.form(&body, &[Role::Authority])?;
     let _withdrawn = crate::http::takedowns::withdraw(
         State(session.state.clone()),
         session.caller.clone(),
@@ -455,9 +444,7 @@ pub async fn withdraw(session: Session, Path(id): Path<String>, body: Bytes) -> 
 /// `POST /console/takedowns/{id}/confirm`: the API's confirmation, which needs a reason and
 /// `accept_collateral` (the checkbox) and audits both.
 pub async fn confirm(session: Session, Path(id): Path<String>, body: Bytes) -> PageResult {
-    let form = Form::parse(&body);
-    session.check_csrf(form.get("csrf")).lang(&session)?;
-    session.require(&[Role::Authority]).lang(&session)?;
+    let form = session.form(&body, &[Role::Authority])?;
     let input: ConfirmInput = body_of(json!({
         "reason": form.text("reason"),
         "accept_collateral": form.get("accept_collateral") == Some("true"),

@@ -248,10 +248,7 @@ async fn sign_in(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
 
 /// Signs out: deletes the session in Redis and clears the cookie.
 async fn sign_out(session: Session, body: Bytes) -> PageResult {
-    let form = Form::parse(&body);
-    session
-        .check_csrf(form.get("csrf"))
-        .map_err(|e| Failure::new(e, session.lang))?;
+    session.form(&body, &[Role::Registry, Role::Authority, Role::Platform])?;
     store::delete(session.state.store(), &session.id)
         .await
         .map_err(|e| Failure::new(e.into(), session.lang))?;

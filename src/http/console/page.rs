@@ -280,6 +280,49 @@ impl Form {
     }
 }
 
+/// The paging links of a list page: back to the first page (on a later page) and on to the
+/// next (when the listing gave a cursor).
+#[derive(Debug, Clone, Default)]
+pub struct Pager {
+    /// The first page, when this is a later one.
+    pub first_href: Option<String>,
+    /// The next page.
+    pub next_href: Option<String>,
+}
+
+impl Pager {
+    /// The links of a page of `path` filtered by `params` (unset ones left out), which was
+    /// asked `at` a cursor or not, and whose listing continues at `next`.
+    pub fn new(
+        path: &str,
+        params: &[(&str, Option<&str>)],
+        at: bool,
+        next: Option<String>,
+    ) -> Pager {
+        let link = |cursor: Option<&str>| {
+            let mut query = form_urlencoded::Serializer::new(String::new());
+            for (name, value) in params {
+                if let Some(value) = value {
+                    query.append_pair(name, value);
+                }
+            }
+            if let Some(cursor) = cursor {
+                query.append_pair("cursor", cursor);
+            }
+            let query = query.finish();
+            if query.is_empty() {
+                path.to_owned()
+            } else {
+                format!("{path}?{query}")
+            }
+        };
+        Pager {
+            first_href: at.then(|| link(None)),
+            next_href: next.map(|cursor| link(Some(&cursor))),
+        }
+    }
+}
+
 /// A time as the pages show it (UTC, to the minute).
 pub fn when(at: &DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
@@ -339,6 +382,30 @@ mod tests {
         assert!(!html.contains("<script>") && !html.contains("<img") && !html.contains("<b>"));
         assert!(html.contains("&#34;&#62;&#60;script&#62;alert(1)&#60;/script&#62;&#60;img src=x onerror=&#39;x&#39;&#62;\u{202E}\u{200B}&#38;amp;"), "{html}");
         assert!(html.contains("<html lang=\"vi\">"));
+    }
+
+    #[test]
+    fn pager_links_keep_the_filters() {
+        let pager = Pager::new(
+            "/console/registry",
+            &[
+                ("state", Some("suspended")),
+                ("category", None),
+                ("target", Some("a b")),
+            ],
+            true,
+            Some("td_019a3c5e7f80a1b2c3d4e5f6".into()),
+        );
+        assert_eq!(
+            pager.first_href.as_deref(),
+            Some("/console/registry?state=suspended&target=a+b")
+        );
+        assert_eq!(
+            pager.next_href.as_deref(),
+            Some("/console/registry?state=suspended&target=a+b&cursor=td_019a3c5e7f80a1b2c3d4e5f6")
+        );
+        let first = Pager::new("/console/notices", &[("state", None)], false, None);
+        assert!(first.first_href.is_none() && first.next_href.is_none());
     }
 
     #[test]

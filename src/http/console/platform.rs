@@ -11,12 +11,12 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::here;
-use super::page::{render, when, Form, InLang, Page, PageResult};
-use super::registry::{body_of, number, state_choices, state_named, Choice, PAGE_SIZE};
+use super::page::{render, when, InLang, Page, PageResult, Pager};
+use super::registry::{body_of, number, state_choices, state_named, Choice};
 use super::session::Session;
 use super::views::{code, EvidenceView};
 use crate::auth::Role;
-use crate::http::extract::{ApiJson, ApiQuery, IdPaging};
+use crate::http::extract::{ApiJson, ApiQuery};
 use crate::http::platform::NoticesQuery;
 use crate::service::takedowns::OutcomeInput;
 use crate::takedown::State as TdState;
@@ -70,21 +70,17 @@ pub struct NoticesPage {
     pub notices: Vec<NoticeLine>,
     /// The state filter.
     pub states: Vec<Choice>,
-    /// The next page's link.
-    pub next_href: Option<String>,
-    /// Whether this is a later page.
-    pub paged: bool,
+    /// The paging links.
+    pub pager: Pager,
 }
 
 /// `GET /console/notices`: the platform's notices through the API's listing (admin names the
 /// platform with `?platform=`).
 pub async fn notices(session: Session, RawQuery(query): RawQuery) -> PageResult {
-    session.require(&[Role::Platform]).lang(&session)?;
+    let (form, paging) = session.listing(query.as_deref(), &[Role::Platform])?;
     let t = session.texts();
-    let form = Form::parse(query.as_deref().unwrap_or_default().as_bytes());
     let wanted = state_named(form.get("state"), &STATES);
-    let paging =
-        IdPaging::check(Some(&PAGE_SIZE.to_string()), form.text("cursor")).lang(&session)?;
+
     let paged = paging.cursor.is_some();
     let platform = form.text("platform");
     let listed = crate::http::platform::notices(
@@ -100,17 +96,15 @@ pub async fn notices(session: Session, RawQuery(query): RawQuery) -> PageResult 
     .lang(&session)?
     .0;
     let now = Utc::now();
-    let next_href = listed.next_cursor.map(|cursor| {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        if let Some(s) = wanted {
-            query.append_pair("state", s.as_str());
-        }
-        if let Some(p) = &platform {
-            query.append_pair("platform", p);
-        }
-        query.append_pair("cursor", &cursor);
-        format!("/console/notices?{}", query.finish())
-    });
+    let pager = Pager::new(
+        "/console/notices",
+        &[
+            ("state", wanted.map(TdState::as_str)),
+            ("platform", platform.as_deref()),
+        ],
+        paged,
+        listed.next_cursor,
+    );
     let notices = listed
         .notices
         .iter()
@@ -135,16 +129,7 @@ pub async fn notices(session: Session, RawQuery(query): RawQuery) -> PageResult 
                     "{} ({}, {})",
                     n.legal_basis.document_number, n.legal_basis.issued_on, n.legal_basis.issuer
                 ),
-                evidence: n
-                    .evidence
-                    .iter()
-                    .map(|e| EvidenceView {
-                        url: e.url.clone(),
-                        sha256: e.sha256.clone(),
-                        captured_at: when(&e.captured_at),
-                        description: e.description.clone().unwrap_or_default(),
-                    })
-                    .collect(),
+                evidence: n.evidence.iter().map(EvidenceView::of).collect(),
             }
         })
         .collect();
@@ -157,17 +142,14 @@ pub async fn notices(session: Session, RawQuery(query): RawQuery) -> PageResult 
         .with_notice(form.get("done")),
         notices,
         states: state_choices(t, &STATES, wanted),
-        next_href,
-        paged,
+        pager,
     };
     Ok(render(StatusCode::OK, &page))
 }
 
 /// `POST /console/notices/{id}/outcome`, through the API's handler.
 pub async fn outcome(session: Session, Path(id): Path<String>, body: Bytes) -> PageResult {
-    let form = Form::parse(&body);
-    session.check_csrf(form.get("csrf")).lang(&session)?;
-    session.require(&[Role::Platform]).lang(&session)?;
+    let form = session.form(&body, &[Role::Platform])?;
     let days = match form.get("outcome") {
         Some("account_locked") => number(form.text("lock_days")),
         _ => serde_json::Value::Null,

@@ -11,19 +11,16 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::here;
-use super::page::{render, Form, InLang, Page, PageError, PageResult};
+use super::page::{render, Form, InLang, Page, PageError, PageResult, Pager};
 use super::session::Session;
 use super::texts::Texts;
 use super::views::{code, Detail, Row};
 use crate::auth::Role;
-use crate::http::extract::{shape_problem, ApiJson, IdPaging};
+use crate::http::extract::{shape_problem, ApiJson};
 use crate::http::ApiError;
 use crate::service::takedowns::DecisionInput;
 use crate::store::{keys, takedowns as store};
 use crate::takedown::{is_id, Channel, State as TdState};
-
-/// Requests on one page of the queue.
-pub const PAGE_SIZE: usize = 25;
 
 /// The registry states, in the filter's order.
 const STATES: [TdState; 6] = [
@@ -99,25 +96,21 @@ pub struct QueuePage {
     pub categories: Vec<Choice>,
     /// The target filter as given.
     pub target: String,
-    /// The next page's link.
-    pub next_href: Option<String>,
-    /// Whether this is a later page.
-    pub paged: bool,
+    /// The paging links.
+    pub pager: Pager,
 }
 
 /// `GET /console/registry`: the queue, oldest first, filtered by state (default
 /// `pending_review`), category and a part of the target.
 pub async fn queue(session: Session, RawQuery(query): RawQuery) -> PageResult {
-    session.require(&[Role::Registry]).lang(&session)?;
+    let (form, paging) = session.listing(query.as_deref(), &[Role::Registry])?;
     let t = session.texts();
-    let form = Form::parse(query.as_deref().unwrap_or_default().as_bytes());
     let wanted = state_named(form.get("state"), &STATES).unwrap_or(TdState::PendingReview);
     let category = form
         .text("category")
         .filter(|c| CATEGORIES.contains(&c.as_str()));
     let target = form.text("target").map(|s| s.to_lowercase());
-    let paging =
-        IdPaging::check(Some(&PAGE_SIZE.to_string()), form.text("cursor")).lang(&session)?;
+
     let state = &session.state;
     let (takedowns, next_cursor) = store::list(
         state.store(),
@@ -140,18 +133,16 @@ pub async fn queue(session: Session, RawQuery(query): RawQuery) -> PageResult {
     .lang(&session)?;
     let now = Utc::now();
     let day = state.settings().takedowns.suspension_day;
-    let next_href = next_cursor.map(|cursor| {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        query.append_pair("state", wanted.as_str());
-        if let Some(c) = &category {
-            query.append_pair("category", c);
-        }
-        if let Some(w) = &target {
-            query.append_pair("target", w);
-        }
-        query.append_pair("cursor", &cursor);
-        format!("/console/registry?{}", query.finish())
-    });
+    let pager = Pager::new(
+        "/console/registry",
+        &[
+            ("state", Some(wanted.as_str())),
+            ("category", category.as_deref()),
+            ("target", target.as_deref()),
+        ],
+        paging.cursor.is_some(),
+        next_cursor,
+    );
     let page = QueuePage {
         page: Page::new(
             &session,
@@ -166,8 +157,7 @@ pub async fn queue(session: Session, RawQuery(query): RawQuery) -> PageResult {
         states: state_choices(t, &STATES, Some(wanted)),
         categories: category_choices(t, category.as_deref()),
         target: target.unwrap_or_default(),
-        next_href,
-        paged: paging.cursor.is_some(),
+        pager,
     };
     Ok(render(StatusCode::OK, &page))
 }
@@ -236,9 +226,7 @@ pub fn number(text: Option<String>) -> serde_json::Value {
 
 /// `POST /console/registry/{id}/decision`: the decision, through the API's handler.
 pub async fn decide(session: Session, Path(id): Path<String>, body: Bytes) -> PageResult {
-    let form = Form::parse(&body);
-    session.check_csrf(form.get("csrf")).lang(&session)?;
-    session.require(&[Role::Registry]).lang(&session)?;
+    let form = session.form(&body, &[Role::Registry])?;
     let days = match form.get("decision") {
         Some("suspend") => number(form.text("suspend_days")),
         _ => serde_json::Value::Null,

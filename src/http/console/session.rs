@@ -19,7 +19,7 @@ use axum::http::{HeaderMap, StatusCode};
 use rand::Rng;
 use subtle::ConstantTimeEq;
 
-use super::page::{Failure, PageError};
+use super::page::{Failure, Form, PageError};
 use super::texts::{pick_lang, Texts, LANG_COOKIE};
 use crate::app::AppState;
 use crate::auth::limit::Decision;
@@ -188,6 +188,39 @@ impl Session {
         }
     }
 }
+
+impl Session {
+    /// A submitted form, once it carried this session's CSRF token (else 403 with a page) and
+    /// the caller holds one of `roles`.
+    pub fn form(&self, body: &[u8], roles: &[Role]) -> Result<Form, Failure> {
+        let form = Form::parse(body);
+        self.check_csrf(form.get("csrf"))
+            .and_then(|()| self.require(roles))
+            .map_err(|e| Failure::new(e, self.lang))?;
+        Ok(form)
+    }
+
+    /// The query of a list page and its paging ([`LIST_PAGE`] a page from its `cursor`), once
+    /// the caller holds one of `roles`.
+    pub fn listing(
+        &self,
+        query: Option<&str>,
+        roles: &[Role],
+    ) -> Result<(Form, crate::http::extract::IdPaging), Failure> {
+        self.require(roles)
+            .map_err(|e| Failure::new(e, self.lang))?;
+        let form = Form::parse(query.unwrap_or_default().as_bytes());
+        let paging = crate::http::extract::IdPaging::check(
+            Some(&LIST_PAGE.to_string()),
+            form.text("cursor"),
+        )
+        .map_err(|e| Failure::new(e.into(), self.lang))?;
+        Ok((form, paging))
+    }
+}
+
+/// Requests or notices on one page of a list.
+pub const LIST_PAGE: usize = 25;
 
 impl FromRequestParts<AppState> for Session {
     type Rejection = Failure;

@@ -74,6 +74,18 @@ pub struct EvidenceView {
     pub description: String,
 }
 
+impl EvidenceView {
+    /// The view of one evidence item.
+    pub fn of(evidence: &crate::takedown::request::Evidence) -> EvidenceView {
+        EvidenceView {
+            url: evidence.url.clone(),
+            sha256: evidence.sha256.clone(),
+            captured_at: when(&evidence.captured_at),
+            description: evidence.description.clone().unwrap_or_default(),
+        }
+    }
+}
+
 /// An address of the resolution snapshot.
 #[derive(Debug, Clone)]
 pub struct AddressView {
@@ -237,16 +249,7 @@ impl Detail {
             document_number: request.legal_basis.document_number.clone(),
             issued_on: request.legal_basis.issued_on.to_string(),
             issuer: request.legal_basis.issuer.clone(),
-            evidence: request
-                .evidence
-                .iter()
-                .map(|e| EvidenceView {
-                    url: e.url.clone(),
-                    sha256: e.sha256.clone(),
-                    captured_at: when(&e.captured_at),
-                    description: e.description.clone().unwrap_or_default(),
-                })
-                .collect(),
+            evidence: request.evidence.iter().map(EvidenceView::of).collect(),
             resolution: takedown.resolution.as_ref().map(ResolutionView::of),
             suspended_until: takedown.suspension.as_ref().map(|s| when(&s.ends_at)),
             findings: takedown
