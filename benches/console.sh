@@ -42,7 +42,7 @@ PLATFORM=$(key platform bench-shopee --platform shopee)
 # The sample reference data (loaded into the empty managed Redis) lists shopee as a platform.
 (cd "$WORK" && ORIGINGUARD_NAMESERVERS=127.0.0.1:1 ORIGINGUARD_TAKEDOWN_NO_TLS=true \
   ORIGINGUARD_KEYS_FILE="$WORK/keys.toml" ORIGINGUARD_LISTEN=127.0.0.1:$PORT \
-  ORIGINGUARD_NO_RATE_LIMITS=1 RUST_LOG=warn exec "$BIN" serve > "$WORK/service.log" 2>&1) &
+  ORIGINGUARD_NO_RATE_LIMITS=true RUST_LOG=warn exec "$BIN" serve > "$WORK/service.log" 2>&1) &
 SERVICE=$!
 for _ in $(seq 1 200); do
   curl -sf "$BASE/readyz" > /dev/null && break
@@ -120,6 +120,8 @@ time_page "registry queue, filtered (category)" "$WORK/registry.jar" "/console/r
 time_page "registry queue, filtered (no match)" "$WORK/registry.jar" "/console/registry?target=nothing-matches"
 time_page "registry request page" "$WORK/registry.jar" "/console/registry/$REGISTRY_ID"
 time_page "agency's list (with compliance)" "$WORK/authority.jar" "/console/takedowns"
+time_page "agency's list, filtered (no match)" "$WORK/authority.jar" "/console/takedowns?state=needs_review"
 time_page "agency's request page" "$WORK/authority.jar" "/console/takedowns/$AGENCY_ID"
 time_page "platform notices" "$WORK/platform.jar" "/console/notices"
+time_page "platform notices, filtered (no match)" "$WORK/platform.jar" "/console/notices?state=declined"
 echo "service rss: $(awk '/VmRSS/ {print $2}' "/proc/$(pgrep -f "target/release/originguard serve" -n)/status") KiB"

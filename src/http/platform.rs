@@ -91,7 +91,7 @@ fn view(takedown: Takedown, history: AccountHistory) -> Option<NoticeView> {
 }
 
 /// The account's record of each notice, read once per account.
-async fn with_history(
+pub async fn with_history(
     state: &AppState,
     takedowns: Vec<Takedown>,
 ) -> Result<Vec<NoticeView>, ApiError> {
@@ -143,7 +143,7 @@ pub struct NoticePage {
 }
 
 /// The platform `caller` acts for: its key's platform, or for admin the one it names.
-fn platform_of<'a>(caller: &'a Caller, named: Option<&'a str>) -> Result<&'a str, ApiError> {
+pub fn platform_of<'a>(caller: &'a Caller, named: Option<&'a str>) -> Result<&'a str, ApiError> {
     match caller.role {
         Role::Admin => named.filter(|p| is_platform_id(p)).ok_or_else(|| {
             ApiError::invalid_value(

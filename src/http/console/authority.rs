@@ -15,14 +15,16 @@ use serde_json::{json, Value};
 use super::here;
 use super::page::{render, Form, InLang, Page, PageError, PageResult, Pager};
 use super::registry::{body_of, category_choices, state_choices, state_named, Choice};
+use super::scan::filtered_page;
 use super::session::{random_token, Session};
 use super::views::{Detail, Row};
 use crate::auth::Role;
+use crate::http::extract::IdPaging;
 use crate::http::extract::{ApiJson, ApiQuery};
 use crate::http::takedowns::{ListQuery, WithdrawInput};
 use crate::http::ApiError;
 use crate::service::takedowns::ConfirmInput;
-use crate::takedown::State as TdState;
+use crate::takedown::{State as TdState, Takedown};
 
 /// The states an agency filters by.
 const STATES: [TdState; 15] = [
@@ -101,19 +103,30 @@ pub async fn list(session: Session, RawQuery(query): RawQuery) -> PageResult {
     let paged = paging.cursor.is_some();
     let state = session.state.clone();
     let caller = session.caller.clone();
-    let listed = crate::http::takedowns::list(
-        State(state.clone()),
-        caller.clone(),
-        paging,
-        ApiQuery(ListQuery {
-            state: wanted,
-            channel: None,
-            target: None,
-        }),
+    let (takedowns, next_cursor) = filtered_page(
+        paging.cursor.clone(),
+        wanted.is_some(),
+        |t: &Takedown| wanted.is_none_or(|s| t.state == s),
+        |t| t.id.as_str(),
+        |cursor, size| {
+            let (state, caller) = (state.clone(), caller.clone());
+            async move {
+                let paging = IdPaging::check(Some(&size.to_string()), cursor)?;
+                let query = ListQuery {
+                    state: None,
+                    channel: None,
+                    target: None,
+                };
+                let page =
+                    crate::http::takedowns::list(State(state), caller, paging, ApiQuery(query))
+                        .await?
+                        .0;
+                Ok((page.takedowns, page.next_cursor))
+            }
+        },
     )
     .await
-    .lang(&session)?
-    .0;
+    .lang(&session)?;
     let blocklist = crate::http::blocklist::compliance(State(state.clone()), caller.clone())
         .await
         .lang(&session)?
@@ -127,7 +140,7 @@ pub async fn list(session: Session, RawQuery(query): RawQuery) -> PageResult {
         "/console/takedowns",
         &[("state", wanted.map(TdState::as_str))],
         paged,
-        listed.next_cursor,
+        next_cursor,
     );
     let page = ListPage {
         page: Page::new(
@@ -136,8 +149,7 @@ pub async fn list(session: Session, RawQuery(query): RawQuery) -> PageResult {
             &here("/console/takedowns", query.as_deref()),
         )
         .with_notice(form.get("done")),
-        rows: listed
-            .takedowns
+        rows: takedowns
             .iter()
             .map(|td| Row::of(td, t, now, day))
             .collect(),

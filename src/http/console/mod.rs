@@ -14,6 +14,7 @@ pub mod authority;
 pub mod page;
 pub mod platform;
 pub mod registry;
+pub mod scan;
 pub mod session;
 pub mod texts;
 pub mod views;

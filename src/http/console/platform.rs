@@ -11,15 +11,18 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::here;
+use super::page::PageError;
 use super::page::{render, when, InLang, Page, PageResult, Pager};
 use super::registry::{body_of, number, state_choices, state_named, Choice};
+use super::scan::filtered_page;
 use super::session::Session;
 use super::views::{code, EvidenceView};
 use crate::auth::Role;
-use crate::http::extract::{ApiJson, ApiQuery};
-use crate::http::platform::NoticesQuery;
+use crate::http::extract::ApiJson;
+use crate::service::takedowns as workflow;
 use crate::service::takedowns::OutcomeInput;
-use crate::takedown::State as TdState;
+use crate::store::{keys, takedowns as store_takedowns};
+use crate::takedown::{State as TdState, Takedown};
 
 const STATES: [TdState; 5] = [
     TdState::PendingPlatform,
@@ -83,18 +86,34 @@ pub async fn notices(session: Session, RawQuery(query): RawQuery) -> PageResult 
 
     let paged = paging.cursor.is_some();
     let platform = form.text("platform");
-    let listed = crate::http::platform::notices(
-        State(session.state.clone()),
-        session.caller.clone(),
-        paging,
-        ApiQuery(NoticesQuery {
-            state: wanted,
-            platform: platform.clone(),
-        }),
+    // The API's listing, read through a bounded filter: the platform the caller acts for
+    // (its key's, or the one admin names), and only notices it acts for.
+    let caller = &session.caller;
+    let acts_for =
+        crate::http::platform::platform_of(caller, platform.as_deref()).lang(&session)?;
+    let index = keys::platform_notices(acts_for);
+    let store = session.state.store();
+    let (takedowns, next_cursor) = filtered_page(
+        paging.cursor.clone(),
+        wanted.is_some(),
+        |t: &Takedown| wanted.is_none_or(|s| t.state == s),
+        |t| t.id.as_str(),
+        |cursor, size| {
+            let index = &index;
+            async move {
+                store_takedowns::list(store, index, cursor.as_deref(), size, false, |t| {
+                    workflow::acts_for(caller, t)
+                })
+                .await
+                .map_err(PageError::from)
+            }
+        },
     )
     .await
-    .lang(&session)?
-    .0;
+    .lang(&session)?;
+    let views = crate::http::platform::with_history(&session.state, takedowns)
+        .await
+        .lang(&session)?;
     let now = Utc::now();
     let pager = Pager::new(
         "/console/notices",
@@ -103,10 +122,9 @@ pub async fn notices(session: Session, RawQuery(query): RawQuery) -> PageResult 
             ("platform", platform.as_deref()),
         ],
         paged,
-        listed.next_cursor,
+        next_cursor,
     );
-    let notices = listed
-        .notices
+    let notices = views
         .iter()
         .map(|n| {
             let open = n.state == TdState::PendingPlatform;

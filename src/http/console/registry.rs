@@ -12,6 +12,7 @@ use serde_json::json;
 
 use super::here;
 use super::page::{render, Form, InLang, Page, PageError, PageResult, Pager};
+use super::scan::filtered_page;
 use super::session::Session;
 use super::texts::Texts;
 use super::views::{code, Detail, Row};
@@ -20,7 +21,7 @@ use crate::http::extract::{shape_problem, ApiJson};
 use crate::http::ApiError;
 use crate::service::takedowns::DecisionInput;
 use crate::store::{keys, takedowns as store};
-use crate::takedown::{is_id, Channel, State as TdState};
+use crate::takedown::{is_id, Channel, State as TdState, Takedown};
 
 /// The registry states, in the filter's order.
 const STATES: [TdState; 6] = [
@@ -112,21 +113,29 @@ pub async fn queue(session: Session, RawQuery(query): RawQuery) -> PageResult {
     let target = form.text("target").map(|s| s.to_lowercase());
 
     let state = &session.state;
-    let (takedowns, next_cursor) = store::list(
-        state.store(),
-        &keys::registry_index(wanted.as_str()),
-        paging.cursor.as_deref(),
-        paging.limit,
-        false,
-        |t| {
-            t.state == wanted
-                && category
-                    .as_deref()
-                    .is_none_or(|c| code(&t.request.category) == c)
+    let index = keys::registry_index(wanted.as_str());
+    let (takedowns, next_cursor) = filtered_page(
+        paging.cursor.clone(),
+        category.is_some() || target.is_some(),
+        |t: &Takedown| {
+            category
+                .as_deref()
+                .is_none_or(|c| code(&t.request.category) == c)
                 && target.as_deref().is_none_or(|w| {
                     t.request.target.to_lowercase().contains(w)
                         || t.request.target_value.contains(w)
                 })
+        },
+        |t| t.id.as_str(),
+        |cursor, size| {
+            let index = &index;
+            async move {
+                store::list(state.store(), index, cursor.as_deref(), size, false, |t| {
+                    t.state == wanted
+                })
+                .await
+                .map_err(PageError::from)
+            }
         },
     )
     .await
