@@ -12,12 +12,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use serde_json::{json, Value};
 
-use super::here;
 use super::page::{render, Form, InLang, Page, PageError, PageResult, Pager};
 use super::registry::{body_of, category_choices, state_choices, state_named, Choice};
 use super::scan::filtered_page;
 use super::session::{random_token, Session};
-use super::views::{Detail, Row};
+use super::views::{rows, Detail, Row};
 use crate::auth::Role;
 use crate::http::extract::IdPaging;
 use crate::http::extract::{ApiJson, ApiQuery};
@@ -134,7 +133,6 @@ pub async fn list(session: Session, RawQuery(query): RawQuery) -> PageResult {
     let platforms = crate::http::platform::figures(&state)
         .await
         .lang(&session)?;
-    let now = Utc::now();
     let day = state.settings().takedowns.suspension_day;
     let pager = Pager::new(
         "/console/takedowns",
@@ -143,16 +141,14 @@ pub async fn list(session: Session, RawQuery(query): RawQuery) -> PageResult {
         next_cursor,
     );
     let page = ListPage {
-        page: Page::new(
+        page: Page::at(
             &session,
             t.takedowns_title,
-            &here("/console/takedowns", query.as_deref()),
-        )
-        .with_notice(form.get("done")),
-        rows: takedowns
-            .iter()
-            .map(|td| Row::of(td, t, now, day))
-            .collect(),
+            "/console/takedowns",
+            query.as_deref(),
+            form.get("done"),
+        ),
+        rows: rows(&takedowns, t, day),
         states: state_choices(t, &STATES, wanted),
         pager,
         version: blocklist.version,

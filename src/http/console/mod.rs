@@ -262,14 +262,6 @@ async fn sign_out(session: Session, body: Bytes) -> PageResult {
     Ok(response)
 }
 
-/// The path and query of a console page, for the language switch.
-pub fn here(path: &str, query: Option<&str>) -> String {
-    match query {
-        Some(q) if !q.is_empty() => format!("{path}?{q}"),
-        _ => path.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

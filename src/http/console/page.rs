@@ -75,6 +75,22 @@ impl Page {
         }
     }
 
+    /// The frame of the page at `path` with its `query`, with the message of the action
+    /// its `done` parameter names.
+    pub fn at(
+        session: &Session,
+        title: &str,
+        path: &str,
+        query: Option<&str>,
+        done: Option<&str>,
+    ) -> Page {
+        let here = match query {
+            Some(q) if !q.is_empty() => format!("{path}?{q}"),
+            _ => path.to_owned(),
+        };
+        Page::new(session, title, &here).with_notice(done)
+    }
+
     /// The frame of a page without a session (sign-in, errors).
     pub fn anonymous(lang: Lang, title: &str, path: &str) -> Page {
         let t = Texts::of(lang);

@@ -10,7 +10,6 @@ use axum::response::{IntoResponse, Redirect};
 use chrono::Utc;
 use serde_json::json;
 
-use super::here;
 use super::page::PageError;
 use super::page::{render, when, InLang, Page, PageResult, Pager};
 use super::registry::{body_of, number, state_choices, state_named, Choice};
@@ -152,12 +151,13 @@ pub async fn notices(session: Session, RawQuery(query): RawQuery) -> PageResult 
         })
         .collect();
     let page = NoticesPage {
-        page: Page::new(
+        page: Page::at(
             &session,
             t.notices_title,
-            &here("/console/notices", query.as_deref()),
-        )
-        .with_notice(form.get("done")),
+            "/console/notices",
+            query.as_deref(),
+            form.get("done"),
+        ),
         notices,
         states: state_choices(t, &STATES, wanted),
         pager,

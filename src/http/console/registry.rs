@@ -10,12 +10,11 @@ use axum::response::{IntoResponse, Redirect};
 use chrono::Utc;
 use serde_json::json;
 
-use super::here;
 use super::page::{render, Form, InLang, Page, PageError, PageResult, Pager};
 use super::scan::filtered_page;
 use super::session::Session;
 use super::texts::Texts;
-use super::views::{code, Detail, Row};
+use super::views::{code, rows, Detail, Row};
 use crate::auth::Role;
 use crate::http::extract::{shape_problem, ApiJson};
 use crate::http::ApiError;
@@ -140,7 +139,6 @@ pub async fn queue(session: Session, RawQuery(query): RawQuery) -> PageResult {
     )
     .await
     .lang(&session)?;
-    let now = Utc::now();
     let day = state.settings().takedowns.suspension_day;
     let pager = Pager::new(
         "/console/registry",
@@ -153,16 +151,14 @@ pub async fn queue(session: Session, RawQuery(query): RawQuery) -> PageResult {
         next_cursor,
     );
     let page = QueuePage {
-        page: Page::new(
+        page: Page::at(
             &session,
             t.queue_title,
-            &here("/console/registry", query.as_deref()),
-        )
-        .with_notice(form.get("done")),
-        rows: takedowns
-            .iter()
-            .map(|td| Row::of(td, t, now, day))
-            .collect(),
+            "/console/registry",
+            query.as_deref(),
+            form.get("done"),
+        ),
+        rows: rows(&takedowns, t, day),
         states: state_choices(t, &STATES, Some(wanted)),
         categories: category_choices(t, category.as_deref()),
         target: target.unwrap_or_default(),

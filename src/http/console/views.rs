@@ -55,6 +55,15 @@ impl Row {
     }
 }
 
+/// The rows of `takedowns`, days left counted from now.
+pub fn rows(takedowns: &[Takedown], t: &Texts, day: std::time::Duration) -> Vec<Row> {
+    let now = Utc::now();
+    takedowns
+        .iter()
+        .map(|td| Row::of(td, t, now, day))
+        .collect()
+}
+
 fn running_suspension(takedown: &Takedown) -> Option<DateTime<Utc>> {
     (takedown.state == crate::takedown::State::Suspended)
         .then(|| takedown.suspension.as_ref().map(|s| s.ends_at))
