@@ -692,3 +692,93 @@ async fn a_session_slides_its_expiry_and_keys_without_console_pages_are_refused(
     .await;
     assert!(gone, "the session outlived its key");
 }
+
+/// Adds `stanza` to the keys file and waits until `secret` is known.
+async fn add_stanza(app: &TestApp, secret: &str, stanza: &str) {
+    let mut keys = std::fs::read_to_string(&app.keys_file).expect("keys");
+    keys.push_str(stanza);
+    std::fs::write(&app.keys_file, keys).expect("write keys");
+    // Known: anything but 401 `unauthorized` (an expired key answers `key_expired`).
+    let loaded = eventually(Duration::from_secs(10), || async {
+        let answer = app.get("/v1/registry/requests").key(secret).send().await;
+        answer.status != 401 || answer.json["code"] == "key_expired"
+    })
+    .await;
+    assert!(loaded, "the key was never loaded");
+}
+
+#[tokio::test]
+async fn console_pages_are_charged_to_the_keys_rate_limit_and_expired_keys_cannot_sign_in() {
+    let app = TestApp::builder()
+        .settings(originguard::app::Settings {
+            rate_limits: Some(originguard::app::RateLimitSettings {
+                reconcile_every: Duration::from_millis(5),
+            }),
+            ..originguard::app::Settings::default()
+        })
+        .spawn()
+        .await;
+    let reviewer = Caller {
+        name: "vnnic-reviewer".into(),
+        role: Role::Registry,
+        agency: None,
+        operator: None,
+        platform: None,
+        key_id: None,
+    };
+    let (limited, mut stanza) = originguard::auth::new_key_stanza(&reviewer).unwrap();
+    stanza.push_str("rate_per_minute = 1\nburst = 8\n");
+    add_stanza(&app, &limited, &stanza).await;
+    let (session, _) = sign_in_raw(&app, &limited, &[]).await;
+    let cookie = format!("og_console={}", cookie_value(&session));
+    let mut statuses = Vec::new();
+    for _ in 0..10 {
+        let page = raw_client()
+            .get(app.url("/console/registry"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        let status = page.status().as_u16();
+        let text = page.text().await.unwrap();
+        if status == 429 {
+            assert!(text.contains("Too many requests for this key"), "{text}");
+        }
+        statuses.push(status);
+    }
+    // The pages are served until the key's burst is spent, then refused.
+    assert_eq!(statuses.first(), Some(&200), "{statuses:?}");
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+
+    let (expired, stanza) = originguard::auth::new_key_stanza_until(
+        &Caller {
+            name: "old-reviewer".into(),
+            ..reviewer
+        },
+        Some(chrono::Utc::now() - chrono::Duration::days(1)),
+    )
+    .unwrap();
+    add_stanza(&app, &expired, &stanza).await;
+    let client = raw_client();
+    let form = client
+        .get(app.url("/console/sign-in"))
+        .send()
+        .await
+        .unwrap();
+    let token = cookie_value(&set_cookie(&form, "og_console_sign_in").unwrap());
+    let html = form.text().await.unwrap();
+    let refused = client
+        .post(app.url("/console/sign-in"))
+        .header("cookie", format!("og_console_sign_in={token}"))
+        .form(&[("csrf", hidden(&html, "csrf").as_str()), ("key", &expired)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    assert!(set_cookie(&refused, "og_console").is_none());
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("This key has expired."));
+}
