@@ -229,6 +229,30 @@ impl Texts {
     }
 }
 
+impl Texts {
+    /// A channel's, requested action's or lock recommendation's name for people, from its
+    /// code (an unknown code is shown as it is).
+    pub fn value<'a>(&self, code: &'a str) -> &'a str {
+        let vi = self.html_lang == "vi";
+        let (en, vi_text) = match code {
+            "registry" => ("VNNIC (the registry)", "VNNIC (nhà đăng ký)"),
+            "operators" => ("operators' blocklist", "danh sách chặn của nhà mạng"),
+            "platform" => ("notice to the platform", "thông báo tới nền tảng"),
+            "suspend" => ("suspend", "tạm ngừng"),
+            "revoke" => ("revoke", "thu hồi"),
+            "block" => ("block", "chặn"),
+            "temporary" => ("temporary lock", "khóa tạm thời"),
+            "permanent" => ("permanent lock", "khóa vĩnh viễn"),
+            _ => return code,
+        };
+        if vi {
+            vi_text
+        } else {
+            en
+        }
+    }
+}
+
 /// The language of a console request: the switch's cookie when it names one, else
 /// `Accept-Language` (Vietnamese when asked for first, English otherwise).
 pub fn pick_lang(cookie: Option<&str>, accept_language: Option<&str>) -> Lang {
@@ -263,5 +287,8 @@ mod tests {
             assert_ne!(EN.state(state), VI.state(state));
         }
         assert_eq!(VI.state(TdState::Suspended), "tạm ngừng");
+        assert_eq!(VI.value("operators"), "danh sách chặn của nhà mạng");
+        assert_eq!(EN.value("temporary"), "temporary lock");
+        assert_eq!(EN.value("something_new"), "something_new");
     }
 }
