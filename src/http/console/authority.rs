@@ -424,8 +424,12 @@ pub async fn request(
     let form = Form::parse(query.as_deref().unwrap_or_default().as_bytes());
     let day = session.state.settings().takedowns.suspension_day;
     let page = RequestPage {
-        page: Page::new(&session, t.request, &format!("/console/takedowns/{id}"))
-            .with_notice(form.get("done")),
+        page: Page::new(
+            &session,
+            &format!("{} {id}", t.request),
+            &format!("/console/takedowns/{id}"),
+        )
+        .with_notice(form.get("done")),
         can_withdraw: !takedown.state.is_final(),
         needs_review: takedown.state == TdState::NeedsReview,
         d: Detail::of(&takedown, t, Utc::now(), day),

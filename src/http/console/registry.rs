@@ -199,8 +199,12 @@ pub async fn request(
     let settings = &state.settings().takedowns;
     let form = Form::parse(query.as_deref().unwrap_or_default().as_bytes());
     let page = RequestPage {
-        page: Page::new(&session, t.request, &format!("/console/registry/{id}"))
-            .with_notice(form.get("done")),
+        page: Page::new(
+            &session,
+            &format!("{} {id}", t.request),
+            &format!("/console/registry/{id}"),
+        )
+        .with_notice(form.get("done")),
         d: Detail::of(&takedown, t, Utc::now(), settings.suspension_day),
         max_days: settings.max_suspend_days,
     };
