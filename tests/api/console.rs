@@ -54,9 +54,9 @@ fn hidden(html: &str, name: &str) -> String {
         .to_owned()
 }
 
-/// Signs in over plain HTTP; returns the session cookie's full `Set-Cookie` and the session's
-/// CSRF token (read from a page's sign-out form).
-async fn sign_in_raw(app: &TestApp, key: &str, headers: &[(&str, &str)]) -> (String, String) {
+/// Sends the sign-in form with `key` (and extra `headers`), as a browser would: the form's
+/// token and its cookie from a fresh sign-in page.
+async fn post_sign_in(app: &TestApp, key: &str, headers: &[(&str, &str)]) -> reqwest::Response {
     let client = raw_client();
     let form = client
         .get(app.url("/console/sign-in"))
@@ -75,7 +75,14 @@ async fn sign_in_raw(app: &TestApp, key: &str, headers: &[(&str, &str)]) -> (Str
     for (name, value) in headers {
         post = post.header(*name, *value);
     }
-    let signed_in = post.send().await.unwrap();
+    post.send().await.unwrap()
+}
+
+/// Signs in over plain HTTP; returns the session cookie's full `Set-Cookie` and the session's
+/// CSRF token (read from a page's sign-out form).
+async fn sign_in_raw(app: &TestApp, key: &str, headers: &[(&str, &str)]) -> (String, String) {
+    let client = raw_client();
+    let signed_in = post_sign_in(app, key, headers).await;
     assert_eq!(signed_in.status(), 303, "sign-in");
     let session = set_cookie(&signed_in, "og_console").expect("session cookie");
     let cookie = format!("og_console={}", cookie_value(&session));
@@ -648,23 +655,7 @@ async fn a_session_slides_its_expiry_and_keys_without_console_pages_are_refused(
 
     // Operators and stewards have no console pages.
     let client = raw_client();
-    let form = client
-        .get(app.url("/console/sign-in"))
-        .send()
-        .await
-        .unwrap();
-    let token = cookie_value(&set_cookie(&form, "og_console_sign_in").unwrap());
-    let html = form.text().await.unwrap();
-    let refused = client
-        .post(app.url("/console/sign-in"))
-        .header("cookie", format!("og_console_sign_in={token}"))
-        .form(&[
-            ("csrf", hidden(&html, "csrf").as_str()),
-            ("key", &app.keys[&Role::Operator]),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let refused = post_sign_in(&app, &app.keys[&Role::Operator], &[]).await;
     assert_eq!(refused.status(), 403);
     assert!(set_cookie(&refused, "og_console").is_none());
 
@@ -759,21 +750,7 @@ async fn console_pages_are_charged_to_the_keys_rate_limit_and_expired_keys_canno
     )
     .unwrap();
     add_stanza(&app, &expired, &stanza).await;
-    let client = raw_client();
-    let form = client
-        .get(app.url("/console/sign-in"))
-        .send()
-        .await
-        .unwrap();
-    let token = cookie_value(&set_cookie(&form, "og_console_sign_in").unwrap());
-    let html = form.text().await.unwrap();
-    let refused = client
-        .post(app.url("/console/sign-in"))
-        .header("cookie", format!("og_console_sign_in={token}"))
-        .form(&[("csrf", hidden(&html, "csrf").as_str()), ("key", &expired)])
-        .send()
-        .await
-        .unwrap();
+    let refused = post_sign_in(&app, &expired, &[]).await;
     assert_eq!(refused.status(), 401);
     assert!(set_cookie(&refused, "og_console").is_none());
     assert!(refused
