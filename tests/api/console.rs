@@ -791,3 +791,79 @@ async fn console_pages_are_charged_to_the_keys_rate_limit_and_expired_keys_canno
         .unwrap()
         .contains("This key has expired."));
 }
+
+/// The ids of the request rows of a list page, in order.
+fn row_ids(html: &str) -> Vec<String> {
+    html.split("<tr data-id=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The href of the page's "next page" link.
+fn next_link(html: &str) -> Option<String> {
+    let start = html.find("<a href=\"")?;
+    html[start..]
+        .split("<a href=\"")
+        .filter(|a| a.contains("rel=\"next\""))
+        .find_map(|a| a.split('"').next())
+        .map(|href| href.replace("&#38;", "&").replace("&amp;", "&"))
+}
+
+#[tokio::test]
+async fn the_queue_is_paged_oldest_first_and_filters_keep_their_paging() {
+    let (app, _dns) = takedowns::app().await;
+    let lines: Vec<String> = (0..30)
+        .map(|i| request(&format!("https://shop{i}.example.vn/p/1")).to_string())
+        .collect();
+    let answer = app
+        .request(reqwest::Method::POST, "/v1/takedowns/batch")
+        .key(&app.keys[&Role::Authority])
+        .header("content-type", "application/x-ndjson")
+        .body(lines.join("\n"))
+        .send()
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    let routed = eventually(takedowns::WAIT, || async {
+        crate::common::platforms::registry_queue(&app).await.len() == 30
+    })
+    .await;
+    assert!(routed, "the 30 requests never reached the queue");
+    let expected = crate::common::platforms::registry_queue(&app).await;
+
+    let (session, _) = sign_in_raw(&app, &app.keys[&Role::Registry], &[]).await;
+    let cookie = format!("og_console={}", cookie_value(&session));
+    let page = |path: String| {
+        let cookie = cookie.clone();
+        let url = app.url(&path);
+        async move {
+            let answer = raw_client()
+                .get(url)
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(answer.status(), 200);
+            answer.text().await.unwrap()
+        }
+    };
+    let first = page("/console/registry".into()).await;
+    assert_eq!(row_ids(&first), expected[..25], "oldest first, 25 a page");
+    let next = next_link(&first).expect("a next page");
+    let second = page(next).await;
+    assert_eq!(row_ids(&second), expected[25..]);
+    assert!(next_link(&second).is_none());
+
+    // A filtered page carries its filter on to the next page.
+    let filtered = page("/console/registry?category=counterfeit&target=example.vn".into()).await;
+    assert_eq!(row_ids(&filtered), expected[..25]);
+    let next = next_link(&filtered).expect("a next page");
+    assert!(
+        next.contains("category=counterfeit") && next.contains("target=example.vn"),
+        "{next}"
+    );
+    assert_eq!(row_ids(&page(next).await), expected[25..]);
+    let none = page("/console/registry?category=smuggled".into()).await;
+    assert!(row_ids(&none).is_empty() && none.contains("id=\"empty\""));
+}
