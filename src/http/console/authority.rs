@@ -1,12 +1,12 @@
-//! An agency's pages: its own requests with their states and history, filing one request or
-//! an NDJSON batch, withdrawing, confirming a held request, and the operators' and platforms'
-//! compliance at a glance. Every action goes through the API's takedown handlers, so another
+//! An agency's pages: its own requests with their states and history, filing one request (an
+//! NDJSON batch is [`super::batch`]), withdrawing, confirming a held request, and the
+//! operators' and platforms' compliance at a glance. Every action goes through the API's takedown handlers, so another
 //! agency's request is a 404 here as there, and a held request moves on only with the
 //! API's explicit, audited confirmation (a reason and `accept_collateral`).
 
 use askama::Template;
-use axum::body::{Body, Bytes};
-use axum::extract::{Multipart, Path, RawQuery, State};
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
@@ -276,119 +276,6 @@ pub async fn file(session: Session, body: Bytes) -> PageResult {
     let filed = body_json(answer).await.lang(&session)?;
     let id = filed["id"].as_str().unwrap_or_default();
     Ok(Redirect::to(&format!("/console/takedowns/{id}?done=filed")).into_response())
-}
-
-/// One line of a batch's answer.
-#[derive(Debug, Clone)]
-pub struct BatchLine {
-    /// The line number.
-    pub line: u64,
-    /// The accepted request's id.
-    pub id: Option<String>,
-    /// Why it was rejected.
-    pub errors: Vec<String>,
-}
-
-/// The batch's answer.
-#[derive(Template)]
-#[template(path = "batch_result.html")]
-pub struct BatchPage {
-    /// The frame.
-    pub page: Page,
-    /// Lines accepted.
-    pub accepted: usize,
-    /// Lines rejected.
-    pub rejected: usize,
-    /// Every line's answer.
-    pub lines: Vec<BatchLine>,
-}
-
-/// `POST /console/takedowns/batch` (multipart: `csrf`, then `file`): the NDJSON file through
-/// the API's batch handler, charged to the key's limit per 100 lines as the API charges it.
-pub async fn batch(session: Session, mut multipart: Multipart) -> PageResult {
-    let t = session.texts();
-    let mut csrf = None;
-    let mut file = None;
-    loop {
-        let field = multipart
-            .next_field()
-            .await
-            .map_err(|e| {
-                PageError::Api(ApiError::malformed(crate::http::Text::new(
-                    e.body_text(),
-                    e.body_text(),
-                )))
-            })
-            .lang(&session)?;
-        let Some(field) = field else { break };
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.ok(),
-            Some("file") => {
-                // The token comes first in the form: nothing is read before it is checked.
-                session.check_csrf(csrf.as_deref()).lang(&session)?;
-                file = Some(
-                    field
-                        .bytes()
-                        .await
-                        .map_err(|_| PageError::Api(ApiError::payload_too_large()))
-                        .lang(&session)?,
-                );
-            }
-            _ => {}
-        }
-    }
-    session.check_csrf(csrf.as_deref()).lang(&session)?;
-    session.require(&[Role::Authority]).lang(&session)?;
-    let bytes = file.unwrap_or_default();
-    let lines = bytes.iter().filter(|b| **b == b'\n').count() as u64
-        + u64::from(bytes.last().is_some_and(|b| *b != b'\n'));
-    if let Some(limiter) = session.state.limiter() {
-        crate::http::limit::charge_lines(limiter, &session.entry, lines);
-    }
-    let answer = crate::http::takedowns::submit_batch(
-        State(session.state.clone()),
-        session.caller.clone(),
-        session.lang,
-        HeaderMap::new(),
-        Body::from(bytes),
-    )
-    .await
-    .lang(&session)?;
-    let text = axum::body::to_bytes(answer.into_body(), usize::MAX)
-        .await
-        .map_err(|e| PageError::Api(ApiError::internal(&e)))
-        .lang(&session)?;
-    let lines: Vec<BatchLine> = text
-        .split(|b| *b == b'\n')
-        .filter_map(|line| serde_json::from_slice::<Value>(line).ok())
-        .map(|answer| BatchLine {
-            line: answer["line"].as_u64().unwrap_or_default(),
-            id: answer["id"].as_str().map(str::to_owned),
-            errors: answer["errors"]
-                .as_array()
-                .map(|errors| {
-                    errors
-                        .iter()
-                        .map(|e| {
-                            format!(
-                                "{}: {}",
-                                e["field"].as_str().unwrap_or_default(),
-                                e["message"].as_str().unwrap_or_default()
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
-        })
-        .collect();
-    let accepted = lines.iter().filter(|l| l.id.is_some()).count();
-    let page = BatchPage {
-        page: Page::new(&session, t.batch_result, "/console/takedowns/new"),
-        accepted,
-        rejected: lines.len() - accepted,
-        lines,
-    };
-    Ok(render(StatusCode::OK, &page))
 }
 
 /// One of the agency's requests.

@@ -11,6 +11,7 @@
 //! Sessions, cookies and CSRF: [`session`]. Texts in English and Vietnamese: [`texts`].
 
 pub mod authority;
+pub mod batch;
 pub mod page;
 pub mod platform;
 pub mod registry;
@@ -60,7 +61,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/takedowns/new", get(authority::new_form))
         .route(
             "/console/takedowns/batch",
-            post(authority::batch).layer(DefaultBodyLimit::max(
+            post(batch::batch).layer(DefaultBodyLimit::max(
                 crate::http::batch::MAX_BATCH_BYTES + 64 * 1024,
             )),
         )
