@@ -18,6 +18,7 @@ mod claims_batch;
 mod claims_invoices;
 mod cli;
 mod console;
+mod console_sessions;
 mod dns;
 mod einvoice_props;
 mod fair_use;

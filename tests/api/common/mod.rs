@@ -9,6 +9,7 @@
 
 pub mod browser;
 pub mod claims_world;
+pub mod console_http;
 pub mod dns_server;
 pub mod fixtures;
 pub mod gs1_support;
