@@ -9,7 +9,7 @@ use originguard::auth::{Caller, Role};
 use serde_json::{json, Value};
 
 use crate::common::browser::Browser;
-use crate::common::console_http::{cookie_value, post_form, raw_client, sign_in_raw};
+use crate::common::console_http::{cookie_value, get_page, post_form, sign_in_raw};
 use crate::common::platforms::{add_key, load_test_lists};
 use crate::common::takedowns::{self, request, submit_until, wait_for};
 use crate::common::TestApp;
@@ -358,14 +358,13 @@ async fn another_agencys_request_is_not_visible() {
         .contains("shop.example.vn"));
     browser.check_page("not-found").await;
     let (session, csrf) = sign_in_raw(&app, &other, &[]).await;
-    let client = raw_client();
     let cookie = format!("og_console={}", cookie_value(&session));
-    let page = client
-        .get(app.url(&format!("/console/takedowns/{id}")))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let page = get_page(
+        &app,
+        &format!("/console/takedowns/{id}"),
+        &[("cookie", &cookie)],
+    )
+    .await;
     assert_eq!(page.status(), 404);
     let withdraw = post_form(
         &app,
@@ -481,25 +480,21 @@ async fn hostile_content_renders_as_text_never_markup() {
 #[tokio::test]
 async fn pages_speak_vietnamese_or_english_with_a_switch() {
     let app = TestApp::spawn().await;
-    let client = raw_client();
-    let vi = client
-        .get(app.url("/console/sign-in"))
-        .header("accept-language", "vi-VN,vi;q=0.9")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let vi = get_page(
+        &app,
+        "/console/sign-in",
+        &[("accept-language", "vi-VN,vi;q=0.9")],
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
     assert!(
         vi.contains("<html lang=\"vi\">") && vi.contains("Đăng nhập"),
         "{vi}"
     );
-    let en = client
-        .get(app.url("/console/sign-in"))
-        .send()
+    let en = get_page(&app, "/console/sign-in", &[])
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();

@@ -7,7 +7,8 @@ use std::time::Duration;
 use originguard::auth::{Caller, Role};
 
 use crate::common::console_http::{
-    add_stanza, cookie_value, next_link, post_sign_in, raw_client, row_ids, set_cookie, sign_in_raw,
+    add_stanza, cookie_value, get_page, next_link, post_sign_in, raw_client, row_ids, set_cookie,
+    sign_in_raw,
 };
 use crate::common::takedowns::{self, request};
 use crate::common::{eventually, TestApp};
@@ -32,12 +33,12 @@ async fn a_session_slides_its_expiry_and_keys_without_console_pages_are_refused(
         .arg(5)
         .query(&mut app.redis.connection())
         .unwrap();
-    let page = raw_client()
-        .get(app.url("/console/registry"))
-        .header("cookie", format!("og_console={id}"))
-        .send()
-        .await
-        .unwrap();
+    let page = get_page(
+        &app,
+        "/console/registry",
+        &[("cookie", &format!("og_console={id}"))],
+    )
+    .await;
     assert_eq!(page.status(), 200);
     let left = originguard::store::console::ttl(&store, &id)
         .await
@@ -49,12 +50,12 @@ async fn a_session_slides_its_expiry_and_keys_without_console_pages_are_refused(
         .arg(&key)
         .query(&mut app.redis.connection())
         .unwrap();
-    let page = raw_client()
-        .get(app.url("/console/registry"))
-        .header("cookie", format!("og_console={id}"))
-        .send()
-        .await
-        .unwrap();
+    let page = get_page(
+        &app,
+        "/console/registry",
+        &[("cookie", &format!("og_console={id}"))],
+    )
+    .await;
     assert_eq!(page.status(), 303);
     assert_eq!(page.headers()["location"], "/console/sign-in");
 
@@ -76,13 +77,13 @@ async fn a_session_slides_its_expiry_and_keys_without_console_pages_are_refused(
     // A key removed from the keys file ends its sessions' use at once.
     std::fs::write(&app.keys_file, "").unwrap();
     let gone = eventually(Duration::from_secs(10), || async {
-        client
-            .get(app.url("/console/registry"))
-            .header("cookie", format!("og_console={id}"))
-            .send()
-            .await
-            .unwrap()
-            .status()
+        get_page(
+            &app,
+            "/console/registry",
+            &[("cookie", &format!("og_console={id}"))],
+        )
+        .await
+        .status()
             == 303
     })
     .await;
@@ -115,12 +116,7 @@ async fn console_pages_are_charged_to_the_keys_rate_limit_and_expired_keys_canno
     let cookie = format!("og_console={}", cookie_value(&session));
     let mut statuses = Vec::new();
     for _ in 0..10 {
-        let page = raw_client()
-            .get(app.url("/console/registry"))
-            .header("cookie", &cookie)
-            .send()
-            .await
-            .unwrap();
+        let page = get_page(&app, "/console/registry", &[("cookie", &cookie)]).await;
         let status = page.status().as_u16();
         let text = page.text().await.unwrap();
         if status == 429 {

@@ -47,15 +47,20 @@ pub fn hidden(html: &str, name: &str) -> String {
         .to_owned()
 }
 
+/// `GET path` with `headers` (a session cookie, a language), as the console answers it.
+pub async fn get_page(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+    let mut request = raw_client().get(app.url(path));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.expect("get")
+}
+
 /// Sends the sign-in form with `key` (and extra `headers`), as a browser would: the form's
 /// token and its cookie from a fresh sign-in page.
 pub async fn post_sign_in(app: &TestApp, key: &str, headers: &[(&str, &str)]) -> reqwest::Response {
     let client = raw_client();
-    let form = client
-        .get(app.url("/console/sign-in"))
-        .send()
-        .await
-        .unwrap();
+    let form = get_page(app, "/console/sign-in", &[]).await;
     let token_cookie = set_cookie(&form, "og_console_sign_in").expect("sign-in cookie");
     let html = form.text().await.unwrap();
     let mut post = client
@@ -74,24 +79,14 @@ pub async fn post_sign_in(app: &TestApp, key: &str, headers: &[(&str, &str)]) ->
 /// Signs in over plain HTTP; returns the session cookie's full `Set-Cookie` and the session's
 /// CSRF token (read from a page's sign-out form).
 pub async fn sign_in_raw(app: &TestApp, key: &str, headers: &[(&str, &str)]) -> (String, String) {
-    let client = raw_client();
     let signed_in = post_sign_in(app, key, headers).await;
     assert_eq!(signed_in.status(), 303, "sign-in");
     let session = set_cookie(&signed_in, "og_console").expect("session cookie");
     let cookie = format!("og_console={}", cookie_value(&session));
-    let home = client
-        .get(app.url("/console"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let home = get_page(app, "/console", &[("cookie", &cookie)]).await;
     let first_page = home.headers()["location"].to_str().unwrap().to_owned();
-    let page = client
-        .get(app.url(&first_page))
-        .header("cookie", &cookie)
-        .send()
+    let page = get_page(app, &first_page, &[("cookie", &cookie)])
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
