@@ -8,11 +8,11 @@ use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use chrono::Utc;
 use serde_json::{json, Value};
 
-use super::page::{render, Form, InLang, Page, PageError, PageResult, Pager};
+use super::page::{done, render, Form, InLang, Page, PageError, PageResult, Pager};
 use super::registry::{body_of, category_choices, state_choices, state_named, Choice};
 use super::scan::filtered_page;
 use super::session::{random_token, Session};
@@ -275,7 +275,7 @@ pub async fn file(session: Session, body: Bytes) -> PageResult {
     .lang(&session)?;
     let filed = body_json(answer).await.lang(&session)?;
     let id = filed["id"].as_str().unwrap_or_default();
-    Ok(Redirect::to(&format!("/console/takedowns/{id}?done=filed")).into_response())
+    done(&format!("/console/takedowns/{id}"), "filed")
 }
 
 /// One of the agency's requests.
@@ -327,9 +327,10 @@ pub async fn request(
 /// `POST /console/takedowns/{id}/withdraw`, with a reason, through the API's handler.
 pub async fn withdraw(session: Session, Path(id): Path<String>, body: Bytes) -> PageResult {
     let form = session.form(&body, &[Role::Authority])?;
+    let (state, caller) = session.api();
     let _withdrawn = crate::http::takedowns::withdraw(
-        State(session.state.clone()),
-        session.caller.clone(),
+        state,
+        caller,
         Path(id.clone()),
         ApiJson(WithdrawInput {
             reason: form.text("reason"),
@@ -337,7 +338,7 @@ pub async fn withdraw(session: Session, Path(id): Path<String>, body: Bytes) -> 
     )
     .await
     .lang(&session)?;
-    Ok(Redirect::to(&format!("/console/takedowns/{id}?done=withdrawn")).into_response())
+    done(&format!("/console/takedowns/{id}"), "withdrawn")
 }
 
 /// `POST /console/takedowns/{id}/confirm`: the API's confirmation, which needs a reason and
@@ -349,13 +350,10 @@ pub async fn confirm(session: Session, Path(id): Path<String>, body: Bytes) -> P
         "accept_collateral": form.get("accept_collateral") == Some("true"),
     }))
     .lang(&session)?;
-    let _confirmed = crate::http::takedowns::confirm(
-        State(session.state.clone()),
-        session.caller.clone(),
-        Path(id.clone()),
-        ApiJson(input),
-    )
-    .await
-    .lang(&session)?;
-    Ok(Redirect::to(&format!("/console/takedowns/{id}?done=confirmed")).into_response())
+    let (state, caller) = session.api();
+    let _confirmed =
+        crate::http::takedowns::confirm(state, caller, Path(id.clone()), ApiJson(input))
+            .await
+            .lang(&session)?;
+    done(&format!("/console/takedowns/{id}"), "confirmed")
 }

@@ -257,6 +257,12 @@ impl IntoResponse for Failure {
 /// A console answer: a page, or a rendered failure.
 pub type PageResult = Result<Response, Failure>;
 
+/// After an action: back to `path` (post/redirect/get), with the message `done` names.
+pub fn done(path: &str, done: &str) -> PageResult {
+    let separator = if path.contains('?') { '&' } else { '?' };
+    Ok(Redirect::to(&format!("{path}{separator}done={done}")).into_response())
+}
+
 /// Adds the session's language to a [`PageError`].
 pub trait InLang<T> {
     /// The error in `session`'s language.

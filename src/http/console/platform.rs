@@ -4,14 +4,14 @@
 
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, RawQuery};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
+
 use chrono::Utc;
 use serde_json::json;
 
 use super::page::PageError;
-use super::page::{render, when, InLang, Page, PageResult, Pager};
+use super::page::{done, render, when, InLang, Page, PageResult, Pager};
 use super::registry::{body_of, number, state_choices, state_named, Choice};
 use super::scan::filtered_page;
 use super::session::Session;
@@ -178,13 +178,9 @@ pub async fn outcome(session: Session, Path(id): Path<String>, body: Bytes) -> P
         "lock_days": days,
     }))
     .lang(&session)?;
-    let _reported = crate::http::platform::outcome(
-        State(session.state.clone()),
-        session.caller.clone(),
-        Path(id),
-        ApiJson(input),
-    )
-    .await
-    .lang(&session)?;
-    Ok(Redirect::to("/console/notices?done=outcome").into_response())
+    let (state, caller) = session.api();
+    let _reported = crate::http::platform::outcome(state, caller, Path(id), ApiJson(input))
+        .await
+        .lang(&session)?;
+    done("/console/notices", "outcome")
 }

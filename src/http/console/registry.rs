@@ -4,13 +4,13 @@
 
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, RawQuery};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
+
 use chrono::Utc;
 use serde_json::json;
 
-use super::page::{render, Form, InLang, Page, PageError, PageResult, Pager};
+use super::page::{done, render, Form, InLang, Page, PageError, PageResult, Pager};
 use super::scan::filtered_page;
 use super::session::Session;
 use super::texts::Texts;
@@ -246,13 +246,9 @@ pub async fn decide(session: Session, Path(id): Path<String>, body: Bytes) -> Pa
         "suspend_days": days,
     }))
     .lang(&session)?;
-    let _decided = crate::http::registry::decide(
-        State(session.state.clone()),
-        session.caller.clone(),
-        Path(id.clone()),
-        ApiJson(input),
-    )
-    .await
-    .lang(&session)?;
-    Ok(Redirect::to(&format!("/console/registry/{id}?done=decided")).into_response())
+    let (state, caller) = session.api();
+    let _decided = crate::http::registry::decide(state, caller, Path(id.clone()), ApiJson(input))
+        .await
+        .lang(&session)?;
+    done(&format!("/console/registry/{id}"), "decided")
 }

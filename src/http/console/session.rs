@@ -200,6 +200,14 @@ impl Session {
         Ok(form)
     }
 
+    /// The state and caller an API handler takes, for calling it as this session's key.
+    pub fn api(&self) -> (axum::extract::State<AppState>, Caller) {
+        (
+            axum::extract::State(self.state.clone()),
+            self.caller.clone(),
+        )
+    }
+
     /// The query of a list page and its paging ([`LIST_PAGE`] a page from its `cursor`), once
     /// the caller holds one of `roles`.
     pub fn listing(
