@@ -412,6 +412,13 @@ pub async fn render_problems(request: Request, next: Next) -> Response {
             .headers
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
+    if error.status == StatusCode::SERVICE_UNAVAILABLE {
+        // Every 503 is worth retrying shortly; a handler may have named a longer wait.
+        parts
+            .headers
+            .entry(header::RETRY_AFTER)
+            .or_insert(HeaderValue::from_static("1"));
+    }
     parts.status = error.status;
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }

@@ -17,6 +17,7 @@ mod claims_api;
 mod claims_batch;
 mod claims_invoices;
 mod cli;
+mod cluster;
 mod dns;
 mod einvoice_props;
 mod fair_use;

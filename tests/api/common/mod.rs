@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 pub mod claims_world;
+pub mod cluster;
 pub mod dns_server;
 pub mod fixtures;
 pub mod gs1_support;
@@ -38,16 +39,45 @@ use serde_json::Value;
 use tempfile::TempDir;
 use tokio_util::sync::CancellationToken;
 
-/// A private redis-server for one test.
+/// A private redis-server for one test, or (with `ORIGINGUARD_TEST_REDIS=cluster`, or
+/// [`TestRedis::start_cluster`]) a private Redis Cluster.
 pub struct TestRedis {
     child: Option<Child>,
     port: u16,
     dir: TempDir,
+    cluster: Option<cluster::TestCluster>,
+}
+
+/// Whether this test run puts every [`TestApp`] on a Redis Cluster
+/// (`ORIGINGUARD_TEST_REDIS=cluster`).
+pub fn cluster_run() -> bool {
+    std::env::var("ORIGINGUARD_TEST_REDIS").is_ok_and(|v| v == "cluster")
 }
 
 impl TestRedis {
-    /// Starts Redis on a free loopback port with AOF on.
+    /// Starts Redis on a free loopback port with AOF on; a cluster in a cluster run.
     pub async fn start() -> TestRedis {
+        if cluster_run() {
+            return TestRedis::start_cluster().await;
+        }
+        TestRedis::start_single().await
+    }
+
+    /// Starts a three-master cluster with one replica each (see [`cluster`]).
+    pub async fn start_cluster() -> TestRedis {
+        TestRedis {
+            child: None,
+            port: 0,
+            dir: tempfile::Builder::new()
+                .prefix("og-redis-")
+                .tempdir()
+                .expect("temp dir"),
+            cluster: Some(cluster::TestCluster::start().await),
+        }
+    }
+
+    /// Starts one Redis on a free loopback port with AOF on.
+    pub async fn start_single() -> TestRedis {
         let dir = tempfile::Builder::new()
             .prefix("og-redis-")
             .tempdir()
@@ -56,6 +86,7 @@ impl TestRedis {
             child: None,
             port: 0,
             dir,
+            cluster: None,
         };
         for _ in 0..20 {
             redis.port = free_port();
@@ -65,6 +96,21 @@ impl TestRedis {
             redis.kill();
         }
         panic!("could not start redis-server on a free port");
+    }
+
+    /// The cluster, when this is one.
+    pub fn cluster(&self) -> Option<&cluster::TestCluster> {
+        self.cluster.as_ref()
+    }
+
+    /// A store connected to this Redis or cluster, as the service connects.
+    pub async fn store(&self) -> Store {
+        match &self.cluster {
+            Some(cluster) => Store::connect_cluster(&cluster.seeds())
+                .await
+                .expect("cluster store"),
+            None => Store::connect(&self.url()).await.expect("store"),
+        }
     }
 
     async fn spawn(&mut self) -> bool {
@@ -116,13 +162,16 @@ impl TestRedis {
         false
     }
 
-    /// The URL to connect with.
+    /// The URL to connect with (one Redis only: a cluster has [`TestRedis::store`] and
+    /// [`TestRedis::connection`]).
     pub fn url(&self) -> String {
+        assert!(self.cluster.is_none(), "a cluster has no single URL");
         format!("redis://127.0.0.1:{}/0", self.port)
     }
 
     /// Kills Redis with SIGKILL (no chance to flush anything beyond what AOF already has).
     pub fn kill(&mut self) {
+        assert!(self.cluster.is_none(), "kill a cluster's nodes one by one");
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
@@ -143,16 +192,81 @@ impl TestRedis {
     }
 
     /// A plain synchronous connection, for inspecting state in tests.
-    pub fn connection(&self) -> redis::Connection {
-        redis::Client::open(self.url())
-            .and_then(|c| c.get_connection())
-            .expect("redis connection")
+    pub fn connection(&self) -> TestConn {
+        match &self.cluster {
+            Some(cluster) => TestConn::Cluster(Box::new(cluster.connection())),
+            None => TestConn::Single(
+                redis::Client::open(self.url())
+                    .and_then(|c| c.get_connection())
+                    .expect("redis connection"),
+            ),
+        }
     }
 }
 
 impl Drop for TestRedis {
     fn drop(&mut self) {
-        self.kill();
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A synchronous connection to the test's Redis or cluster.
+pub enum TestConn {
+    /// One Redis.
+    Single(redis::Connection),
+    /// A cluster (commands routed by key).
+    Cluster(Box<redis::cluster::ClusterConnection>),
+}
+
+impl redis::ConnectionLike for TestConn {
+    fn req_packed_command(&mut self, cmd: &[u8]) -> redis::RedisResult<redis::Value> {
+        match self {
+            TestConn::Single(c) => c.req_packed_command(cmd),
+            TestConn::Cluster(c) => c.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands(
+        &mut self,
+        cmd: &[u8],
+        offset: usize,
+        count: usize,
+    ) -> redis::RedisResult<Vec<redis::Value>> {
+        match self {
+            TestConn::Single(c) => c.req_packed_commands(cmd, offset, count),
+            TestConn::Cluster(c) => c.req_packed_commands(cmd, offset, count),
+        }
+    }
+
+    fn req_command(&mut self, cmd: &redis::Cmd) -> redis::RedisResult<redis::Value> {
+        match self {
+            TestConn::Single(c) => c.req_command(cmd),
+            TestConn::Cluster(c) => c.req_command(cmd),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            TestConn::Single(c) => c.get_db(),
+            TestConn::Cluster(c) => c.get_db(),
+        }
+    }
+
+    fn check_connection(&mut self) -> bool {
+        match self {
+            TestConn::Single(c) => c.check_connection(),
+            TestConn::Cluster(c) => c.check_connection(),
+        }
+    }
+
+    fn is_open(&self) -> bool {
+        match self {
+            TestConn::Single(c) => c.is_open(),
+            TestConn::Cluster(c) => c.is_open(),
+        }
     }
 }
 
@@ -311,9 +425,16 @@ pub struct TestAppBuilder {
     settings: Settings,
     network: Option<NetworkContext>,
     workers: Option<WorkerConfig>,
+    cluster: bool,
 }
 
 impl TestAppBuilder {
+    /// Puts the app on a Redis Cluster (three masters, one replica each) in every run.
+    pub fn cluster(mut self) -> TestAppBuilder {
+        self.cluster = true;
+        self
+    }
+
     /// Settings fixed at start.
     pub fn settings(mut self, settings: Settings) -> TestAppBuilder {
         self.settings = settings;
@@ -339,12 +460,24 @@ impl TestAppBuilder {
             settings,
             network,
             workers,
+            cluster,
         } = self;
+        if let Ok(filter) = std::env::var("RUST_LOG") {
+            // The service's log in the test output, when asked for.
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_test_writer()
+                .try_init();
+        }
         let network = network.unwrap_or_else(|| {
             let nowhere: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
             test_network(vec![nowhere])
         });
-        let redis = TestRedis::start().await;
+        let redis = if cluster {
+            TestRedis::start_cluster().await
+        } else {
+            TestRedis::start().await
+        };
         let dir = tempfile::Builder::new()
             .prefix("og-app-")
             .tempdir()
@@ -368,7 +501,7 @@ impl TestAppBuilder {
         std::fs::write(&keys_file, text).expect("keys file");
         let key_store = KeyStore::load(&keys_file).expect("keys");
         tokio::spawn(key_store.clone().watch());
-        let store = Store::connect(&redis.url()).await.expect("store");
+        let store = redis.store().await;
         let shutdown = CancellationToken::new();
         if let Some(config) = workers {
             tokio::spawn(originguard::worker::run(
