@@ -183,6 +183,12 @@ pub fn registry_enforced() -> String {
     format!("{ENFORCE}:index:enforced")
 }
 
+/// Bumped by every change to [`registry_enforced`] (hash, field `version`), so that a
+/// process holding the enforced names knows when to read them again.
+pub fn registry_enforced_version() -> String {
+    format!("{ENFORCE}:index:enforced:meta")
+}
+
 /// A platform record (JSON), by id.
 pub fn platform(id: &str) -> String {
     format!("{PREFIX}:ref:platform:{id}")

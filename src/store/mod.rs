@@ -21,6 +21,7 @@ pub mod queue;
 pub mod reference;
 pub mod replication;
 pub mod scripts;
+pub mod shop_view;
 pub mod takedowns;
 
 use std::time::Duration;
@@ -81,6 +82,8 @@ pub struct Store {
     health: health::Health,
     /// The wait for replicas before a takedown's 202.
     replication: replication::Barrier,
+    /// On a cluster: the enforcement state claims check shops against, held in memory.
+    shops: shop_view::ShopView,
 }
 
 impl std::fmt::Debug for Store {
@@ -167,6 +170,21 @@ impl Store {
             appender: change::Appender::default(),
             health,
             replication: replication::Barrier::new(WaitPolicy::default()),
+            shops: shop_view::ShopView::default(),
+        }
+    }
+
+    /// The shop view (see [`shop_view`]).
+    pub fn shops(&self) -> &shop_view::ShopView {
+        &self.shops
+    }
+
+    /// A clone whose shop view is its own, unstarted one: for the view's task, which must not
+    /// keep its own view alive.
+    fn without_shop_view(&self) -> Store {
+        Store {
+            shops: shop_view::ShopView::default(),
+            ..self.clone()
         }
     }
 

@@ -348,3 +348,86 @@ async fn keys_live_where_the_layout_says() {
         .collect();
     assert!(spread.len() > 150, "{} distinct slots", spread.len());
 }
+
+/// `calls` of one command in `INFO commandstats` of the node on `port`.
+fn command_calls(port: u16, command: &str) -> u64 {
+    let mut conn = redis::Client::open(format!("redis://127.0.0.1:{port}/"))
+        .and_then(|c| c.get_connection())
+        .expect("node connection");
+    let stats: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query(&mut conn)
+        .expect("commandstats");
+    let prefix = format!("cmdstat_{command}:calls=");
+    stats
+        .lines()
+        .find_map(|line| line.strip_prefix(&prefix))
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn claims_check_shops_without_reading_the_enforce_slot_per_claim() {
+    let (app, _dns) = cluster_app_with_workers().await;
+    let blocked = common::takedowns::submit_until(&app, "giay-gia.example", "blocked").await;
+    let claim = |shop: &str| {
+        json!({
+            "seller": {"tax_code": "0101248141", "shop_url": format!("https://{shop}/p/1")},
+            "product": {"code": "08935049500018", "claimed_origin": "VN"},
+            "invoices": []
+        })
+    };
+    let shop_blocked = |answer: &Value| {
+        answer["findings"]
+            .as_array()
+            .is_some_and(|f| f.iter().any(|f| f["code"] == "shop_blocked"))
+    };
+    let says = |shop: &'static str| {
+        let app = &app;
+        async move {
+            let answer = app
+                .post_as(Role::Platform, "/v1/claims/verify", &claim(shop))
+                .send()
+                .await;
+            assert_eq!(answer.status, 200, "{}", answer.text);
+            shop_blocked(&answer.json)
+        }
+    };
+    assert!(
+        eventually(WAIT, || says("www.giay-gia.example")).await,
+        "a blocked shop is seen"
+    );
+    let enforce_master = app
+        .redis
+        .cluster()
+        .expect("a cluster")
+        .master_of(&keys::audit_log());
+    let before = (
+        command_calls(enforce_master, "hmget"),
+        command_calls(enforce_master, "zrangebylex"),
+    );
+    for _ in 0..100 {
+        assert!(says("giay-gia.example").await);
+        assert!(!says("other.example").await);
+    }
+    let after = (
+        command_calls(enforce_master, "hmget"),
+        command_calls(enforce_master, "zrangebylex"),
+    );
+    // Read per claim, the shop check would be one HMGET and a ZRANGEBYLEX per name: at
+    // least 200 of each. What remains is the service's own background work.
+    assert!(
+        after.0 - before.0 < 20 && after.1 - before.1 < 20,
+        "200 claims read {{enforce}} per claim: {before:?} -> {after:?}"
+    );
+    // A withdrawal reaches the claims within a few polls of the view.
+    assert_eq!(
+        common::takedowns::withdraw(&app, &blocked).await.json["state"],
+        "lifted"
+    );
+    assert!(
+        eventually(WAIT, || async { !says("giay-gia.example").await }).await,
+        "a lifted block is seen"
+    );
+}
