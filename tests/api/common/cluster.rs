@@ -3,13 +3,13 @@
 //! always`), joined by `redis-cli --cluster create`. Nodes can be killed (SIGKILL) and slots
 //! moved with `redis-cli --cluster reshard` while the service runs.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
-use super::free_port;
+use super::{free_port, redis_server};
 
 /// Masters of the test cluster; each gets one replica.
 pub const MASTERS: usize = 3;
@@ -117,35 +117,13 @@ impl TestCluster {
         let node = &self.nodes[at];
         let dir = self.dir.path().join(node.port.to_string());
         std::fs::create_dir_all(&dir).expect("node dir");
-        let child = Command::new("redis-server")
-            .args(["--bind", "127.0.0.1", "--port"])
-            .arg(node.port.to_string())
+        let child = redis_server(node.port, &dir)
             .arg("--cluster-port")
             .arg(node.bus_port.to_string())
-            .args([
-                "--cluster-enabled",
-                "yes",
-                "--cluster-config-file",
-                "nodes.conf",
-            ])
+            .args(["--cluster-enabled", "yes"])
+            .args(["--cluster-config-file", "nodes.conf"])
             .arg("--cluster-node-timeout")
             .arg(NODE_TIMEOUT_MS.to_string())
-            .arg("--dir")
-            .arg(&dir)
-            .args([
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "always",
-                "--save",
-                "",
-            ])
-            .args(["--daemonize", "no", "--loglevel", "warning"])
-            .arg("--logfile")
-            .arg(dir.join("redis.log"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
             .spawn()
             .expect("redis-server must be installed (apt-get install redis-server)");
         *self.nodes[at].child.lock().expect("node lock") = Some(child);

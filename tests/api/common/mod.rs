@@ -114,25 +114,7 @@ impl TestRedis {
     }
 
     async fn spawn(&mut self) -> bool {
-        let child = Command::new("redis-server")
-            .args(["--bind", "127.0.0.1", "--port"])
-            .arg(self.port.to_string())
-            .arg("--dir")
-            .arg(self.dir.path())
-            .args([
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "always",
-                "--save",
-                "",
-            ])
-            .args(["--daemonize", "no", "--loglevel", "warning"])
-            .arg("--logfile")
-            .arg(self.dir.path().join("redis.log"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+        let child = redis_server(self.port, self.dir.path())
             .spawn()
             .expect("redis-server must be installed (apt-get install redis-server)");
         self.child = Some(child);
@@ -268,6 +250,32 @@ impl redis::ConnectionLike for TestConn {
             TestConn::Cluster(c) => c.is_open(),
         }
     }
+}
+
+/// A `redis-server` on 127.0.0.1:`port` with its files in `dir`: AOF with `appendfsync
+/// always`, no RDB snapshots, its log in `dir/redis.log`, no output. Add options, then spawn.
+pub fn redis_server(port: u16, dir: &Path) -> Command {
+    let mut command = Command::new("redis-server");
+    command
+        .args(["--bind", "127.0.0.1", "--port"])
+        .arg(port.to_string())
+        .arg("--dir")
+        .arg(dir)
+        .args([
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+            "--save",
+            "",
+        ])
+        .args(["--daemonize", "no", "--loglevel", "warning"])
+        .arg("--logfile")
+        .arg(dir.join("redis.log"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    command
 }
 
 /// A network context for tests: the given loopback name servers only, loopback targets
