@@ -177,6 +177,32 @@ async fn moving_reference_slots_while_look_ups_run_fails_none() {
         .map(|n| n.port)
         .collect();
     let (from, to) = (masters[0], masters[1]);
+    let baseline = app
+        .post_as(
+            Role::Platform,
+            "/v1/claims/verify",
+            &json!({"seller": {"tax_code": "0100109106"},
+                    "product": {"code": format!("(01)0{}(21)BASE", gtin13(7)), "claimed_origin": "VN"},
+                    "invoices": []}),
+        )
+        .send()
+        .await
+        .json;
+    let unknown = app
+        .post_as(
+            Role::Platform,
+            "/v1/claims/verify",
+            &json!({"seller": {"tax_code": "0100109106"},
+                    "product": {"code": format!("(01)0{}(21)BASE", gtin13(PRODUCTS + 1)), "claimed_origin": "VN"},
+                    "invoices": []}),
+        )
+        .send()
+        .await
+        .json;
+    assert_ne!(
+        baseline["findings"], unknown["findings"],
+        "the claim tells a found product"
+    );
     let done = std::sync::atomic::AtomicBool::new(false);
     let look_ups = async {
         let mut checked = 0u32;
@@ -193,6 +219,29 @@ async fn moving_reference_slots_while_look_ups_run_fails_none() {
                 format!("product {}", n % PRODUCTS),
                 "{}",
                 answer.text
+            );
+            // A claim reads its product, seller and serial in one pipeline, split by slot.
+            let claim = json!({
+                "seller": {"tax_code": "0100109106"},
+                "product": {"code": format!("(01)0{}(21)S{n}", gtin13(n % PRODUCTS)),
+                            "claimed_origin": "VN"},
+                "invoices": []
+            });
+            let claimed = app
+                .post_as(Role::Platform, "/v1/claims/verify", &claim)
+                .send()
+                .await;
+            assert_eq!(
+                claimed.status, 200,
+                "claim {n} while slots move: {}",
+                claimed.text
+            );
+            // Found product, unique serial: the same verdict as before anything moved.
+            assert_eq!(
+                (&claimed.json["verdict"], &claimed.json["findings"]),
+                (&baseline["verdict"], &baseline["findings"]),
+                "claim {n}: {}",
+                claimed.text
             );
             checked += 1;
             n += 1;
