@@ -45,13 +45,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// Sets up logging: `RUST_LOG` filters (default `info`), plain or JSON lines on stderr
+/// Sets up logging: `RUST_LOG` filters (default `info,redis=error`: the Redis client's own
+/// warnings repeat per node and per retry, while the service logs what they mean once), plain
+/// or JSON lines on stderr
 /// through [`crate::logging`]'s queue (a closed or stalled log reader never stops the
 /// service), colours only when stderr is a terminal.
 pub fn init_tracing(format: LogFormat) {
     use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,redis=error"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::stderr().is_terminal())
