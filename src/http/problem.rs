@@ -198,6 +198,17 @@ pub fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> ApiError {
+        if let StoreError::NotReplicated { wanted, acked } = error {
+            tracing::warn!(
+                wanted,
+                acked,
+                "answered 503: replicas did not acknowledge in time"
+            );
+            return ApiError::unavailable(Text::fixed(
+                "The request is stored but not yet copied to a replica; send it again with the same Idempotency-Key shortly.",
+                "Yêu cầu đã được lưu nhưng chưa được sao chép sang bản sao; hãy gửi lại với cùng Idempotency-Key sau giây lát.",
+            ));
+        }
         if error.is_unreachable() {
             tracing::warn!(error = %cause_chain(&error), "redis unavailable");
             ApiError::unavailable(Text::fixed(

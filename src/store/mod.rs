@@ -133,16 +133,15 @@ impl Store {
             return Err(failed("no seed given".to_owned()));
         }
         let client = cluster_client(seeds, RESPONSE_TIMEOUT).map_err(|e| failed(e.to_string()))?;
-        let opened = tokio::time::timeout(CLUSTER_START_TIMEOUT, client.get_async_connection())
+        // The slot map, then every slot served by a master, all within the start bound.
+        let opening = async {
+            let mut conn = Conn::Cluster(client.get_async_connection().await?);
+            let coverage = health::cluster_state(&mut conn).await?;
+            Ok::<_, redis::RedisError>((conn, coverage))
+        };
+        let (conn, coverage) = tokio::time::timeout(CLUSTER_START_TIMEOUT, opening)
             .await
             .map_err(|_| failed(format!("no answer within {CLUSTER_START_TIMEOUT:?}")))?
-            .map_err(|e| failed(e.to_string()))?;
-        let conn = Conn::Cluster(opened);
-        // Every slot must have a master before the service takes requests.
-        let mut probe = conn.clone();
-        let coverage = tokio::time::timeout(CONNECT_TIMEOUT, health::cluster_state(&mut probe))
-            .await
-            .map_err(|_| failed("CLUSTER INFO did not answer".to_owned()))?
             .map_err(|e| failed(e.to_string()))?;
         if let Err(state) = coverage {
             return Err(failed(format!(

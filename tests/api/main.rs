@@ -39,6 +39,7 @@ mod reference_data;
 mod reference_data_bulk;
 mod reference_data_validation;
 mod reference_props;
+mod replica_wait;
 mod resolve;
 mod resolve_api;
 mod roles_first;

@@ -151,6 +151,12 @@ impl TestRedis {
         format!("redis://127.0.0.1:{}/0", self.port)
     }
 
+    /// The port of this (single) Redis.
+    pub fn port(&self) -> u16 {
+        assert!(self.cluster.is_none(), "a cluster has no single port");
+        self.port
+    }
+
     /// Kills Redis with SIGKILL (no chance to flush anything beyond what AOF already has).
     pub fn kill(&mut self) {
         assert!(self.cluster.is_none(), "kill a cluster's nodes one by one");
@@ -434,9 +440,16 @@ pub struct TestAppBuilder {
     network: Option<NetworkContext>,
     workers: Option<WorkerConfig>,
     cluster: bool,
+    wait: Option<originguard::store::WaitPolicy>,
 }
 
 impl TestAppBuilder {
+    /// The wait for replicas before a takedown's 202 (default: `auto`, 1 s).
+    pub fn wait(mut self, policy: originguard::store::WaitPolicy) -> TestAppBuilder {
+        self.wait = Some(policy);
+        self
+    }
+
     /// Puts the app on a Redis Cluster (three masters, one replica each) in every run.
     pub fn cluster(mut self) -> TestAppBuilder {
         self.cluster = true;
@@ -469,6 +482,7 @@ impl TestAppBuilder {
             network,
             workers,
             cluster,
+            wait,
         } = self;
         if let Ok(filter) = std::env::var("RUST_LOG") {
             // The service's log in the test output, when asked for.
@@ -509,7 +523,10 @@ impl TestAppBuilder {
         std::fs::write(&keys_file, text).expect("keys file");
         let key_store = KeyStore::load(&keys_file).expect("keys");
         tokio::spawn(key_store.clone().watch());
-        let store = redis.store().await;
+        let store = match wait {
+            Some(policy) => redis.store().await.with_wait(policy),
+            None => redis.store().await,
+        };
         let shutdown = CancellationToken::new();
         if let Some(config) = workers {
             tokio::spawn(originguard::worker::run(
