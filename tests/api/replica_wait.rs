@@ -12,13 +12,16 @@ use common::{eventually, free_port, redis_server, TestApp};
 use originguard::auth::Role;
 use originguard::store::{WaitPolicy, WaitReplicas};
 
-/// A replica of the Redis on `master`, stopped on drop.
-struct Replica(Child, tempfile::TempDir);
+/// A replica of the Redis on `master`, stopped on drop (its directory goes with it).
+struct Replica {
+    child: Child,
+    _dir: tempfile::TempDir,
+}
 
 impl Drop for Replica {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -31,7 +34,7 @@ fn start_replica(master: u16) -> (Replica, u16) {
         .arg(master.to_string())
         .spawn()
         .expect("redis-server");
-    (Replica(child, dir), port)
+    (Replica { child, _dir: dir }, port)
 }
 
 fn replica_in_sync(port: u16) -> bool {
