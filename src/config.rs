@@ -57,6 +57,18 @@ pub struct StoreArgs {
     /// originguard starts its own private redis-server under the data directory.
     #[arg(long, env = "REDIS_URL")]
     pub redis_url: Option<String>,
+    /// Redis Cluster seeds, comma-separated `redis://host:port` (any nodes of the cluster):
+    /// selects Redis Cluster instead of one Redis. Not together with REDIS_URL.
+    #[arg(long, env = "ORIGINGUARD_REDIS_CLUSTER_NODES", value_delimiter = ',')]
+    pub redis_cluster_nodes: Vec<String>,
+    /// Replicas that must hold a takedown before its 202: `auto` (1 when the master has
+    /// replicas, else none), a number, or 0 to not wait.
+    #[arg(long, env = "ORIGINGUARD_REDIS_WAIT_REPLICAS", default_value = "auto")]
+    pub redis_wait_replicas: crate::store::WaitReplicas,
+    /// How long to wait for those replicas (milliseconds) before answering 503.
+    #[arg(long, env = "ORIGINGUARD_REDIS_WAIT_MS", default_value_t = 1000,
+          value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    pub redis_wait_ms: u64,
     /// Directory for the managed Redis (AOF, socket, log) and the development keys file.
     #[arg(long, env = "ORIGINGUARD_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,

@@ -24,7 +24,7 @@ use crate::network::resolve::{Limits, NetworkContext};
 use crate::reference::ReferenceKind;
 use crate::rpz_dns::{RpzDnsConfig, TsigKeys};
 use crate::service::import::{audit_load, import, ImportReport};
-use crate::store::{ManagedRedis, ManagedRedisError, Store};
+use crate::store::{ManagedRedis, ManagedRedisError, Store, WaitPolicy};
 use crate::takedown::platform::{LockThresholds, PlatformSettings};
 use crate::takedown::rpz::RpzZone;
 use crate::takedown::TakedownSettings;
@@ -45,13 +45,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// Sets up logging: `RUST_LOG` filters (default `info`), plain or JSON lines on stderr
+/// Sets up logging: `RUST_LOG` filters (default `info,redis=error`: the Redis client's own
+/// warnings repeat per node and per retry, while the service logs what they mean once), plain
+/// or JSON lines on stderr
 /// through [`crate::logging`]'s queue (a closed or stalled log reader never stops the
 /// service), colours only when stderr is a terminal.
 pub fn init_tracing(format: LogFormat) {
     use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,redis=error"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::stderr().is_terminal())
@@ -75,18 +77,32 @@ pub async fn open_store(
     args: &StoreArgs,
     share_running: bool,
 ) -> anyhow::Result<(Store, Option<ManagedRedis>)> {
+    let wait = WaitPolicy {
+        replicas: args.redis_wait_replicas,
+        timeout: Duration::from_millis(args.redis_wait_ms),
+    };
+    let cluster = !args.redis_cluster_nodes.is_empty();
+    if cluster && args.redis_url.is_some() {
+        anyhow::bail!(
+            "both REDIS_URL and --redis-cluster-nodes (ORIGINGUARD_REDIS_CLUSTER_NODES) are set: choose one Redis or one Redis Cluster"
+        );
+    }
+    if cluster {
+        let store = Store::connect_cluster(&args.redis_cluster_nodes).await?;
+        return Ok((store.with_wait(wait), None));
+    }
     if let Some(url) = &args.redis_url {
-        return Ok((Store::connect(url).await?, None));
+        return Ok((Store::connect(url).await?.with_wait(wait), None));
     }
     match ManagedRedis::start(&args.redis_server, &args.data_dir).await {
         Ok(managed) => {
             let store = Store::connect(&managed.url()).await?;
-            Ok((store, Some(managed)))
+            Ok((store.with_wait(wait), Some(managed)))
         }
         Err(ManagedRedisError::Locked(dir)) if share_running => {
             let url = ManagedRedis::url_for(&dir);
             tracing::info!(%url, "using the managed Redis of the running service");
-            Ok((Store::connect(&url).await?, None))
+            Ok((Store::connect(&url).await?.with_wait(wait), None))
         }
         Err(error) => Err(error.into()),
     }

@@ -198,6 +198,17 @@ pub fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> ApiError {
+        if let StoreError::NotReplicated { wanted, acked } = error {
+            tracing::warn!(
+                wanted,
+                acked,
+                "answered 503: replicas did not acknowledge in time"
+            );
+            return ApiError::unavailable(Text::fixed(
+                "The request is stored but not yet copied to a replica; send it again with the same Idempotency-Key shortly.",
+                "Yêu cầu đã được lưu nhưng chưa được sao chép sang bản sao; hãy gửi lại với cùng Idempotency-Key sau giây lát.",
+            ));
+        }
         if error.is_unreachable() {
             tracing::warn!(error = %cause_chain(&error), "redis unavailable");
             ApiError::unavailable(Text::fixed(
@@ -415,6 +426,13 @@ pub async fn render_problems(request: Request, next: Next) -> Response {
         parts
             .headers
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    if error.status == StatusCode::SERVICE_UNAVAILABLE {
+        // Every 503 is worth retrying shortly; a handler may have named a longer wait.
+        parts
+            .headers
+            .entry(header::RETRY_AFTER)
+            .or_insert(HeaderValue::from_static("1"));
     }
     parts.status = error.status;
     Response::from_parts(parts, axum::body::Body::from(bytes))

@@ -79,7 +79,9 @@ pub fn visible(caller: &Caller, takedown: &Takedown) -> bool {
 }
 
 /// Validates and stores a request; returns it and whether it was created now (`false` for a
-/// repeat with the same idempotency key and body).
+/// repeat with the same idempotency key and body). Returns only once the replicas the store's
+/// wait policy asks for hold the request (else an unreachable-store error: the request stays
+/// stored, and a repeat with the same idempotency key waits again).
 pub async fn submit(
     store: &Store,
     caller: &Caller,
@@ -102,6 +104,8 @@ pub async fn submit(
     .await?
     {
         Submitted::Created => {
+            // A 202 must survive the master's death: replicas hold it first.
+            store.replicated().await?;
             // Exactly what was written; no need to read it back.
             let takedown = Takedown {
                 id,
@@ -133,6 +137,9 @@ pub async fn submit(
             let takedown = takedowns::load(store, &id)
                 .await?
                 .ok_or(StepError::NotFound)?;
+            // The first answer may have been a 503 for want of replicas: this one is a 202
+            // only once they hold the request.
+            store.replicated().await?;
             Ok((takedown, false))
         }
     }

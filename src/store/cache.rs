@@ -25,7 +25,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
-use redis::aio::{ConnectionManager, MultiplexedConnection};
+use redis::aio::MultiplexedConnection;
+
+use super::conn::Conn;
 use redis::{PushKind, Value};
 
 /// Most answers held at once.
@@ -46,9 +48,11 @@ pub struct ReadCache {
 }
 
 struct Inner {
-    client: redis::Client,
+    /// The Redis to open the tracking connection to; `None` when the cache is off (a
+    /// cluster: see [`ReadCache::reading_through`]).
+    client: Option<redis::Client>,
     /// The store's shared connection, for reads while tracking is down.
-    shared: ConnectionManager,
+    shared: Conn,
     state: Mutex<State>,
     started: std::sync::Once,
 }
@@ -89,10 +93,21 @@ pub struct CacheFigures {
 impl ReadCache {
     /// A cache for the Redis that `client` connects to, reading through `shared` while it
     /// cannot track; nothing is opened yet.
-    pub fn new(client: &redis::Client, shared: ConnectionManager) -> ReadCache {
+    pub fn new(client: &redis::Client, shared: Conn) -> ReadCache {
         let mut info = client.get_connection_info().clone();
         info.redis.protocol = redis::ProtocolVersion::RESP3;
         let client = redis::Client::open(info).unwrap_or_else(|_| client.clone());
+        ReadCache::with(Some(client), shared)
+    }
+
+    /// A cache that holds nothing: every read goes to Redis through `shared`. For a Redis
+    /// Cluster, where tracking would have to be switched on for every node connection the
+    /// cluster client opens, also after a failover, or records could be served stale.
+    pub fn reading_through(shared: Conn) -> ReadCache {
+        ReadCache::with(None, shared)
+    }
+
+    fn with(client: Option<redis::Client>, shared: Conn) -> ReadCache {
         ReadCache {
             inner: Arc::new(Inner {
                 client,
@@ -212,6 +227,9 @@ impl ReadCache {
     }
 
     fn start(&self) {
+        if self.inner.client.is_none() {
+            return;
+        }
         self.inner.started.call_once(|| {
             let weak = Arc::downgrade(&self.inner);
             tokio::spawn(track(weak));
@@ -291,9 +309,11 @@ async fn track(weak: Weak<Inner>) {
             .set_connection_timeout(super::CONNECT_TIMEOUT)
             .set_response_timeout(super::RESPONSE_TIMEOUT)
             .set_push_sender(sender);
+        let Some(client) = inner.client.as_ref() else {
+            return;
+        };
         let opened = async {
-            let mut conn = inner
-                .client
+            let mut conn = client
                 .get_multiplexed_async_connection_with_config(&config)
                 .await?;
             redis::cmd("CLIENT")

@@ -42,7 +42,6 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use redis::aio::ConnectionManager;
 use redis::{ErrorKind, RedisError, RedisResult, Value as RedisValue};
 use serde::Serialize;
 use serde_json::Value;
@@ -221,11 +220,21 @@ impl Change {
         }
     }
 
-    /// The 1-based `KEYS` index of `key`, adding it once.
+    /// The 1-based `KEYS` index of `key`, adding it once. A key outside the audit log's slot
+    /// would fail the script on a cluster (and break its atomicity anywhere): the change then
+    /// fails without writing, on one Redis as on a cluster.
     fn key(&mut self, key: &str) -> usize {
         match self.keys.iter().position(|k| k == key) {
             Some(i) => i + 1,
             None => {
+                if super::conn::slot(key.as_bytes()) != super::conn::slot(self.keys[0].as_bytes()) {
+                    self.unencodable
+                        .get_or_insert(StoreError::from(RedisError::from((
+                            ErrorKind::CrossSlot,
+                            "a change's key lies outside the audit log's hash tag",
+                            key.to_owned(),
+                        ))));
+                }
                 self.keys.push(key.to_owned());
                 self.keys.len()
             }
@@ -404,7 +413,7 @@ struct Sent {
 /// head the one before it will leave. Redis checks that head for every group, so a group sent
 /// after one that was not wholly made (or that arrived out of order) writes nothing and is
 /// sent again: pipelining never forks the chain, it only saves round trips.
-async fn run_appender(conn: ConnectionManager, queue: mpsc::Receiver<Job>) {
+async fn run_appender(conn: super::Conn, queue: mpsc::Receiver<Job>) {
     let mut task = AppenderTask {
         conn,
         queue,
@@ -430,7 +439,7 @@ async fn run_appender(conn: ConnectionManager, queue: mpsc::Receiver<Job>) {
 
 /// The appender task between its steps.
 struct AppenderTask {
-    conn: ConnectionManager,
+    conn: super::Conn,
     queue: mpsc::Receiver<Job>,
     /// The head the groups on the wire will leave if they are all made; `None`: read it.
     head: Option<Head>,
@@ -742,7 +751,7 @@ impl Outcome {
 }
 
 /// HMGET of the audit head.
-async fn read_head(conn: &mut ConnectionManager) -> RedisResult<Head> {
+async fn read_head(conn: &mut super::Conn) -> RedisResult<Head> {
     let (seq, hash): (Option<u64>, Option<String>) = redis::cmd("HMGET")
         .arg(keys::audit_head())
         .arg("seq")
@@ -809,7 +818,17 @@ fn unexpected_reply() -> RedisError {
 
 #[cfg(test)]
 mod tests {
-    use super::Cmd;
+    use super::{keys, Change, Cmd};
+
+    #[test]
+    fn a_change_refuses_a_key_outside_the_audit_slot() {
+        let mut change = Change::new();
+        change.op(Cmd::Hset, &keys::takedown("t1"), ["state", "received"]);
+        assert!(change.unencodable.is_none());
+        change.op(Cmd::Set, &keys::product("08935049500018"), ["{}"]);
+        let error = change.unencodable.expect("refused");
+        assert!(error.to_string().contains("store"), "{error}");
+    }
 
     #[test]
     fn the_script_allows_exactly_the_typed_commands() {

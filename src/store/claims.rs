@@ -41,6 +41,13 @@ pub async fn look_up(store: &Store, claim: &ParsedClaim) -> StoreResult<Lookups>
         .as_deref()
         .map(shop_names)
         .unwrap_or_default();
+    // On a cluster the enforcement state is checked in memory (see `shop_view`) when the view
+    // is current; otherwise, and on one Redis, in this round trip.
+    let held = match store.is_cluster() && !shop.is_empty() {
+        true => store.shops().is_blocked(store, &shop),
+        false => None,
+    };
+    let shop = if held.is_some() { Vec::new() } else { shop };
     if !shop.is_empty() {
         pipe.cmd("HMGET").arg(keys::blocklist_active()).arg(&shop);
         for name in &shop {
@@ -101,6 +108,9 @@ pub async fn look_up(store: &Store, claim: &ParsedClaim) -> StoreResult<Lookups>
             under_takedown |= !hits.is_empty();
         }
         found.shop_blocked = on_blocklist || under_takedown;
+    }
+    if let Some(blocked) = held {
+        found.shop_blocked = blocked;
     }
     Ok(found)
 }

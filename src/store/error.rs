@@ -27,6 +27,15 @@ pub enum StoreError {
         #[source]
         source: serde_json::Error,
     },
+    /// Fewer replicas than required acknowledged a write in time; the write itself is stored
+    /// on the master.
+    #[error("{acked} of {wanted} replicas acknowledged the write in time")]
+    NotReplicated {
+        /// Replicas required.
+        wanted: u32,
+        /// Replicas that acknowledged.
+        acked: u32,
+    },
 }
 
 /// A store operation's result.
@@ -38,12 +47,33 @@ impl StoreError {
         StoreError::Encode { what, source }
     }
 
-    /// Whether Redis could not be reached (as opposed to a refused or malformed command).
+    /// Replicas did not acknowledge a write in time.
+    pub fn not_replicated(wanted: u32, acked: u32) -> StoreError {
+        StoreError::NotReplicated { wanted, acked }
+    }
+
+    /// Whether Redis could not be reached or cannot take the command now (as opposed to a
+    /// refused or malformed command): the client may try again. On a cluster this includes a
+    /// slot without a master, a failover under way and a write that reached a replica.
     pub fn is_unreachable(&self) -> bool {
+        use redis::ErrorKind;
         match self {
             StoreError::Redis { source, .. } => {
-                source.is_io_error() || source.is_timeout() || source.is_connection_dropped()
+                source.is_io_error()
+                    || source.is_timeout()
+                    || source.is_connection_dropped()
+                    || source.is_cluster_error()
+                    || matches!(
+                        source.kind(),
+                        ErrorKind::ClusterDown
+                            | ErrorKind::MasterDown
+                            | ErrorKind::TryAgain
+                            | ErrorKind::BusyLoadingError
+                            | ErrorKind::ReadOnly
+                            | ErrorKind::ClusterConnectionNotFound
+                    )
             }
+            StoreError::NotReplicated { .. } => true,
             StoreError::Encode { .. } => false,
         }
     }

@@ -5,12 +5,18 @@
 //! and every [`DOWN_INTERVAL`] while it does not; a ping that fails or takes longer than
 //! [`PING_TIMEOUT`] marks Redis down, the next that succeeds marks it up. The watcher ends
 //! when the store's last clone is dropped.
+//!
+//! On a cluster the watcher asks every master and counts the cluster down only when none
+//! answers: while one master is missing, requests whose keys live on the others still work
+//! (readiness, [`super::Store::ping`], asks more: every master, every slot served).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use redis::aio::ConnectionManager;
+use redis::cluster_routing::{MultipleNodeRoutingInfo, ResponsePolicy, RoutingInfo};
+
+use super::conn::Conn;
 
 /// Pause between pings while Redis answers.
 pub const UP_INTERVAL: Duration = Duration::from_millis(500);
@@ -30,22 +36,23 @@ impl Health {
     }
 
     /// Starts the watcher of `conn` (on the current Tokio runtime).
-    pub fn watch(&self, conn: ConnectionManager) {
+    pub fn watch(&self, conn: Conn) {
         let flag = Arc::downgrade(&self.0);
         tokio::spawn(watch(flag, conn));
     }
 }
 
-async fn watch(flag: Weak<AtomicBool>, mut conn: ConnectionManager) {
+async fn watch(flag: Weak<AtomicBool>, mut conn: Conn) {
     let mut down = false;
     loop {
         tokio::time::sleep(if down { DOWN_INTERVAL } else { UP_INTERVAL }).await;
         let Some(flag) = flag.upgrade() else {
             return;
         };
-        let command = redis::cmd("PING");
-        let ping = command.query_async::<String>(&mut conn);
-        let answered = matches!(tokio::time::timeout(PING_TIMEOUT, ping).await, Ok(Ok(_)));
+        let answered = matches!(
+            tokio::time::timeout(PING_TIMEOUT, any_answers(&mut conn)).await,
+            Ok(Ok(()))
+        );
         if answered == down {
             down = !answered;
             flag.store(down, Ordering::Release);
@@ -55,5 +62,58 @@ async fn watch(flag: Weak<AtomicBool>, mut conn: ConnectionManager) {
                 tracing::info!("Redis answers again");
             }
         }
+    }
+}
+
+/// PING answered: by the one Redis, or by at least one master of a cluster.
+async fn any_answers(conn: &mut Conn) -> redis::RedisResult<()> {
+    let ping = redis::cmd("PING");
+    match conn {
+        Conn::Cluster(cluster) => {
+            let routing = RoutingInfo::MultiNode((
+                MultipleNodeRoutingInfo::AllMasters,
+                Some(ResponsePolicy::OneSucceeded),
+            ));
+            cluster.route_command(&ping, routing).await.map(|_| ())
+        }
+        _ => ping.query_async::<String>(conn).await.map(|_| ()),
+    }
+}
+
+/// `CLUSTER INFO` of a cluster node: `Ok(Ok(()))` while every slot is served
+/// (`cluster_state:ok`), `Ok(Err(state line))` otherwise.
+pub async fn cluster_state(conn: &mut Conn) -> redis::RedisResult<Result<(), String>> {
+    let info: String = redis::cmd("CLUSTER").arg("INFO").query_async(conn).await?;
+    Ok(parse_cluster_state(&info))
+}
+
+fn parse_cluster_state(info: &str) -> Result<(), String> {
+    let state = |name: &str| {
+        info.lines()
+            .find_map(|line| line.trim().strip_prefix(name).map(str::to_owned))
+    };
+    match (state("cluster_state:"), state("cluster_slots_ok:")) {
+        (Some(ok), Some(slots)) if ok == "ok" && slots == "16384" => Ok(()),
+        (ok, slots) => Err(format!(
+            "cluster_state:{} cluster_slots_ok:{}",
+            ok.unwrap_or_default(),
+            slots.unwrap_or_default()
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_cluster_is_ready_only_with_every_slot_served() {
+        let ok = "cluster_state:ok\r\ncluster_slots_assigned:16384\r\ncluster_slots_ok:16384\r\n";
+        assert_eq!(super::parse_cluster_state(ok), Ok(()));
+        let failing = "cluster_state:fail\r\ncluster_slots_ok:10923\r\n";
+        assert_eq!(
+            super::parse_cluster_state(failing),
+            Err("cluster_state:fail cluster_slots_ok:10923".to_owned())
+        );
+        let pfail = "cluster_state:ok\r\ncluster_slots_ok:10923\r\ncluster_slots_pfail:5461\r\n";
+        assert!(super::parse_cluster_state(pfail).is_err());
     }
 }

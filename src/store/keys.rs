@@ -55,6 +55,12 @@ pub fn recalls_absent() -> String {
 /// The tag of every key that changes together with the audit log.
 const ENFORCE: &str = "og:{enforce}";
 
+/// A counter written before each replication `WAIT`, so that the wait covers everything
+/// written under this tag before it (see [`super::replication`]).
+pub fn replication_probe() -> String {
+    format!("{ENFORCE}:replication:probe")
+}
+
 /// The audit log stream.
 pub fn audit_log() -> String {
     format!("{ENFORCE}:audit:log")
@@ -175,6 +181,12 @@ pub fn blocklist_acks() -> String {
 /// set of `value\ttakedown_id`.
 pub fn registry_enforced() -> String {
     format!("{ENFORCE}:index:enforced")
+}
+
+/// Bumped by every change to [`registry_enforced`] (hash, field `version`), so that a
+/// process holding the enforced names knows when to read them again.
+pub fn registry_enforced_version() -> String {
+    format!("{ENFORCE}:index:enforced:meta")
 }
 
 /// A platform record (JSON), by id.

@@ -10,6 +10,7 @@ pub mod blocklist;
 pub mod cache;
 pub mod change;
 pub mod claims;
+pub mod conn;
 pub mod console;
 pub mod error;
 pub mod health;
@@ -19,20 +20,27 @@ pub mod managed;
 pub mod platforms;
 pub mod queue;
 pub mod reference;
+pub mod replication;
 pub mod scripts;
+pub mod shop_view;
 pub mod takedowns;
 
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::cluster::{ClusterClient, ClusterClientBuilder};
 
+pub use conn::Conn;
 pub use error::{StoreError, StoreResult};
 pub use managed::{ManagedRedis, ManagedRedisError};
+pub use replication::{WaitPolicy, WaitReplicas};
 
 /// Time allowed to establish a connection.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// Time allowed for one ordinary command's answer.
 pub const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Time allowed to reach a cluster's seeds and read its slot map at start.
+pub const CLUSTER_START_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Errors opening the store.
 #[derive(Debug, thiserror::Error)]
@@ -45,19 +53,38 @@ pub enum ConnectError {
         /// The cause.
         source: redis::RedisError,
     },
+    /// No seed could be reached, or the seeds are not a cluster.
+    #[error("redis cluster seeds {seeds}: {reason}")]
+    Cluster {
+        /// The seeds, without credentials, comma-separated.
+        seeds: String,
+        /// What went wrong.
+        reason: String,
+    },
 }
 
-/// A shared, self-reconnecting connection to Redis; cheap to clone.
+/// Which Redis the store uses.
+#[derive(Clone)]
+enum Backend {
+    Single(redis::Client),
+    Cluster(ClusterClient),
+}
+
+/// A shared, self-reconnecting connection to Redis or a Redis Cluster; cheap to clone.
 #[derive(Clone)]
 pub struct Store {
-    conn: ConnectionManager,
-    client: redis::Client,
+    conn: Conn,
+    backend: Backend,
     /// The task that makes this store's [`change::Change`]s, shared by its clones.
     appender: change::Appender,
     /// Reference records held in memory under Redis's client-side tracking.
     reads: cache::ReadCache,
     /// Whether Redis is known to be unreachable.
     health: health::Health,
+    /// The wait for replicas before a takedown's 202.
+    replication: replication::Barrier,
+    /// On a cluster: the enforcement state claims check shops against, held in memory.
+    shops: shop_view::ShopView,
 }
 
 impl std::fmt::Debug for Store {
@@ -67,7 +94,7 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// Connects to `url`. Fails when the first connection cannot be made.
+    /// Connects to the one Redis at `url`. Fails when the first connection cannot be made.
     pub async fn connect(url: &str) -> Result<Store, ConnectError> {
         let connect_error = |source| ConnectError::Connect {
             url: redact(url),
@@ -79,18 +106,97 @@ impl Store {
             .set_response_timeout(RESPONSE_TIMEOUT)
             .set_number_of_retries(2)
             .set_max_delay(1000);
-        let conn = ConnectionManager::new_with_config(client.clone(), config)
+        let manager = ConnectionManager::new_with_config(client.clone(), config)
             .await
             .map_err(connect_error)?;
+        let conn = Conn::Single(manager);
+        Ok(Store::with(
+            conn.clone(),
+            Backend::Single(client.clone()),
+            cache::ReadCache::new(&client, conn),
+        ))
+    }
+
+    /// Connects to the Redis Cluster that `seeds` (`redis://host:port`, any of its nodes)
+    /// belong to and reads its slot map. Fails within [`CLUSTER_START_TIMEOUT`] when no seed
+    /// answers or the seeds are not a cluster.
+    pub async fn connect_cluster(seeds: &[String]) -> Result<Store, ConnectError> {
+        let named = seeds
+            .iter()
+            .map(|s| redact(s))
+            .collect::<Vec<_>>()
+            .join(",");
+        let failed = |reason: String| ConnectError::Cluster {
+            seeds: named.clone(),
+            reason,
+        };
+        if seeds.is_empty() {
+            return Err(failed("no seed given".to_owned()));
+        }
+        let client = cluster_client(seeds, RESPONSE_TIMEOUT).map_err(|e| failed(e.to_string()))?;
+        // The slot map, then every slot served by a master, all within the start bound.
+        let opening = async {
+            let mut conn = Conn::Cluster(client.get_async_connection().await?);
+            let coverage = health::cluster_state(&mut conn).await?;
+            Ok::<_, redis::RedisError>((conn, coverage))
+        };
+        let (conn, coverage) = tokio::time::timeout(CLUSTER_START_TIMEOUT, opening)
+            .await
+            .map_err(|_| failed(format!("no answer within {CLUSTER_START_TIMEOUT:?}")))?
+            .map_err(|e| failed(e.to_string()))?;
+        if let Err(state) = coverage {
+            return Err(failed(format!(
+                "the cluster is not serving every slot ({state})"
+            )));
+        }
+        tracing::info!(
+            seeds = %named,
+            "Redis Cluster: reference cache off (client-side tracking would have to follow every node through failovers); look-ups read Redis"
+        );
+        Ok(Store::with(
+            conn.clone(),
+            Backend::Cluster(client),
+            cache::ReadCache::reading_through(conn),
+        ))
+    }
+
+    fn with(conn: Conn, backend: Backend, reads: cache::ReadCache) -> Store {
         let health = health::Health::default();
         health.watch(conn.clone());
-        Ok(Store {
-            reads: cache::ReadCache::new(&client, conn.clone()),
+        Store {
+            reads,
             conn,
-            client,
+            backend,
             appender: change::Appender::default(),
             health,
-        })
+            replication: replication::Barrier::new(WaitPolicy::default()),
+            shops: shop_view::ShopView::default(),
+        }
+    }
+
+    /// The shop view (see [`shop_view`]).
+    pub fn shops(&self) -> &shop_view::ShopView {
+        &self.shops
+    }
+
+    /// A clone whose shop view is its own, unstarted one: for the view's task, which must not
+    /// keep its own view alive.
+    fn without_shop_view(&self) -> Store {
+        Store {
+            shops: shop_view::ShopView::default(),
+            ..self.clone()
+        }
+    }
+
+    /// This store with `policy` for the wait for replicas before a takedown's 202.
+    pub fn with_wait(mut self, policy: WaitPolicy) -> Store {
+        self.replication = replication::Barrier::new(policy);
+        self
+    }
+
+    /// Whether this store is on a Redis Cluster.
+    pub fn is_cluster(&self) -> bool {
+        matches!(self.backend, Backend::Cluster(_))
     }
 
     /// Whether Redis is known not to answer now (see [`health`]).
@@ -99,7 +205,7 @@ impl Store {
     }
 
     /// The shared multiplexed connection.
-    pub fn conn(&self) -> ConnectionManager {
+    pub fn conn(&self) -> Conn {
         self.conn.clone()
     }
 
@@ -110,31 +216,89 @@ impl Store {
 
     /// A dedicated connection for blocking reads (XREADGROUP BLOCK), which must not hold up
     /// the shared one and need a longer response timeout.
-    pub async fn dedicated(
-        &self,
-        response_timeout: Duration,
-    ) -> redis::RedisResult<redis::aio::MultiplexedConnection> {
-        let config = redis::AsyncConnectionConfig::new()
-            .set_connection_timeout(CONNECT_TIMEOUT)
-            .set_response_timeout(response_timeout);
-        self.client
-            .get_multiplexed_async_connection_with_config(&config)
+    pub async fn dedicated(&self, response_timeout: Duration) -> redis::RedisResult<Conn> {
+        dedicated(&self.backend, response_timeout).await
+    }
+
+    /// Returns once the replicas that the wait policy asks for hold everything written
+    /// before the call (see [`replication`]).
+    pub async fn replicated(&self) -> StoreResult<()> {
+        let timeout = self.replication.policy().timeout + RESPONSE_TIMEOUT;
+        let backend = self.backend.clone();
+        self.replication
+            .wait(move || {
+                let backend = backend.clone();
+                async move { dedicated(&backend, timeout).await }
+            })
             .await
     }
 
-    /// PING, bounded by [`CONNECT_TIMEOUT`].
+    /// Whether the store can take requests: PING answered (on a cluster: by every master, and
+    /// every slot has a master), bounded by [`CONNECT_TIMEOUT`].
     pub async fn ping(&self) -> redis::RedisResult<()> {
         let mut conn = self.conn();
-        let command = redis::cmd("PING");
-        let ping = command.query_async::<String>(&mut conn);
-        match tokio::time::timeout(CONNECT_TIMEOUT, ping).await {
-            Ok(result) => result.map(|_| ()),
+        let check = async {
+            match &mut conn {
+                Conn::Cluster(_) => {
+                    conn.on_every_master(&redis::cmd("PING")).await?;
+                    health::cluster_state(&mut conn).await?.map_err(|state| {
+                        redis::RedisError::from((
+                            redis::ErrorKind::ClusterDown,
+                            "a slot has no master",
+                            state,
+                        ))
+                    })
+                }
+                _ => redis::cmd("PING")
+                    .query_async::<String>(&mut conn)
+                    .await
+                    .map(|_| ()),
+            }
+        };
+        match tokio::time::timeout(CONNECT_TIMEOUT, check).await {
+            Ok(result) => result,
             Err(_) => Err(redis::RedisError::from(std::io::Error::new(
                 std::io::ErrorKind::TimedOut,
                 "PING timed out",
             ))),
         }
     }
+}
+
+/// A connection of its own to `backend`, waiting up to `response_timeout` for answers.
+async fn dedicated(backend: &Backend, response_timeout: Duration) -> redis::RedisResult<Conn> {
+    match backend {
+        Backend::Single(client) => {
+            let config = redis::AsyncConnectionConfig::new()
+                .set_connection_timeout(CONNECT_TIMEOUT)
+                .set_response_timeout(response_timeout);
+            client
+                .get_multiplexed_async_connection_with_config(&config)
+                .await
+                .map(Conn::Direct)
+        }
+        Backend::Cluster(client) => {
+            let config = redis::cluster::ClusterConfig::new()
+                .set_connection_timeout(CONNECT_TIMEOUT)
+                .set_response_timeout(response_timeout);
+            client
+                .get_async_connection_with_config(config)
+                .await
+                .map(Conn::Cluster)
+        }
+    }
+}
+
+/// A cluster client for `seeds` whose connections wait up to `response_timeout` for answers.
+fn cluster_client(
+    seeds: &[String],
+    response_timeout: Duration,
+) -> redis::RedisResult<ClusterClient> {
+    ClusterClientBuilder::new(seeds.to_vec())
+        .connection_timeout(CONNECT_TIMEOUT)
+        .response_timeout(response_timeout)
+        .retries(3)
+        .build()
 }
 
 /// `url` with any password replaced, for messages.

@@ -61,7 +61,7 @@ fn deliveries_of(reply: redis::streams::StreamReadReply) -> Vec<Delivery> {
 
 /// Waits up to `block` for new entries for `consumer`, on a dedicated connection.
 pub async fn read_new(
-    conn: &mut redis::aio::MultiplexedConnection,
+    conn: &mut super::Conn,
     consumer: &str,
     count: usize,
     block: Duration,

@@ -361,9 +361,19 @@ pub async fn transition(
             }
             Effect::EnforceAtRegistry => {
                 change.index_add(&keys::registry_enforced(), &pair);
+                change.op(
+                    Cmd::Hincrby,
+                    &keys::registry_enforced_version(),
+                    ["version", "1"],
+                );
             }
             Effect::EndRegistryEnforcement => {
                 change.op(Cmd::Zrem, &keys::registry_enforced(), [pair.as_str()]);
+                change.op(
+                    Cmd::Hincrby,
+                    &keys::registry_enforced_version(),
+                    ["version", "1"],
+                );
             }
             Effect::CancelSuspensionEnd => {
                 change.op(Cmd::Zrem, &keys::suspension_schedule(), [t.id]);

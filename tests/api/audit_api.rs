@@ -6,7 +6,6 @@ use crate::common;
 use common::TestApp;
 use originguard::auth::Role;
 use originguard::store::audit;
-use originguard::store::Store;
 use serde_json::json;
 
 const TAXPAYER: &str = r#"{"tax_code":"0100109106","name":"A","status":"active"}"#;
@@ -118,7 +117,7 @@ async fn tampering_in_redis_is_detected_at_the_first_bad_entry() {
 #[tokio::test]
 async fn concurrent_appends_keep_one_unbroken_chain() {
     let app = TestApp::spawn().await;
-    let store = Store::connect(&app.redis.url()).await.unwrap();
+    let store = app.redis.store().await;
     let mut tasks = Vec::new();
     for i in 0..40 {
         let store = store.clone();
@@ -151,7 +150,7 @@ async fn only_admins_verify_and_authorities_see_only_their_agency() {
     app.put_ndjson_as(Role::Steward, "/v1/reference/taxpayers", TAXPAYER)
         .send()
         .await;
-    let store = Store::connect(&app.redis.url()).await.unwrap();
+    let store = app.redis.store().await;
     audit::append(
         &store,
         "x",
@@ -206,7 +205,7 @@ async fn only_admins_verify_and_authorities_see_only_their_agency() {
 #[tokio::test]
 async fn the_scripted_hash_matches_sha256_for_entries_of_every_length() {
     let app = TestApp::spawn().await;
-    let store = Store::connect(&app.redis.url()).await.unwrap();
+    let store = app.redis.store().await;
     for n in 0..140 {
         let text: String = "aă".chars().cycle().take(n).collect();
         audit::append(
@@ -231,7 +230,7 @@ async fn the_scripted_hash_matches_sha256_for_entries_of_every_length() {
 async fn a_change_can_write_the_value_of_a_counter_it_increments() {
     use originguard::store::change::{Applied, Change, Cmd};
     let app = TestApp::spawn().await;
-    let store = Store::connect(&app.redis.url()).await.unwrap();
+    let store = app.redis.store().await;
     for expected in ["1", "2"] {
         let mut change = Change::new();
         let version = change.counter("og:{enforce}:test:counter", "version");

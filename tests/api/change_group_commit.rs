@@ -39,8 +39,8 @@ async fn made_unless_refused(store: &Store, i: usize, refuse: bool, taken: &str)
 #[tokio::test]
 async fn two_appenders_racing_keep_one_unbroken_chain() {
     let app = TestApp::spawn().await;
-    let first = Store::connect(&app.redis.url()).await.unwrap();
-    let second = Store::connect(&app.redis.url()).await.unwrap();
+    let first = app.redis.store().await;
+    let second = app.redis.store().await;
     let appends = (0..700).map(|i| {
         let store = if i % 7 < 5 {
             first.clone()
@@ -75,8 +75,8 @@ async fn two_appenders_racing_keep_one_unbroken_chain() {
 #[tokio::test]
 async fn of_two_changes_that_need_the_same_key_absent_exactly_one_is_made() {
     let app = TestApp::spawn().await;
-    let first = Store::connect(&app.redis.url()).await.unwrap();
-    let second = Store::connect(&app.redis.url()).await.unwrap();
+    let first = app.redis.store().await;
+    let second = app.redis.store().await;
     let attempt = |store: Store, pair: usize, who: &'static str| async move {
         let key = format!("og:{{enforce}}:test:once:{pair}");
         let mut change = Change::new();
@@ -120,7 +120,7 @@ async fn of_two_changes_that_need_the_same_key_absent_exactly_one_is_made() {
 #[tokio::test]
 async fn refused_changes_in_a_group_leave_the_others_made_and_the_chain_whole() {
     let app = TestApp::spawn().await;
-    let store = Store::connect(&app.redis.url()).await.unwrap();
+    let store = app.redis.store().await;
     let taken = occupied(&app);
     let calls = (0..60).map(|i| {
         let store = store.clone();
@@ -156,8 +156,8 @@ async fn refused_changes_in_a_group_leave_the_others_made_and_the_chain_whole() 
 #[tokio::test]
 async fn groups_on_the_wire_together_survive_refusals_and_a_racing_appender() {
     let app = TestApp::spawn().await;
-    let first = Store::connect(&app.redis.url()).await.unwrap();
-    let second = Store::connect(&app.redis.url()).await.unwrap();
+    let first = app.redis.store().await;
+    let second = app.redis.store().await;
     let taken = occupied(&app);
     let calls = (0..1200).map(|i| {
         let store = if i % 10 == 9 {
@@ -230,7 +230,7 @@ fn zadd_calls(app: &TestApp) -> u64 {
 #[tokio::test]
 async fn index_adds_of_a_group_are_one_zadd_and_keep_their_place() {
     let app = TestApp::spawn().await;
-    let store = Store::connect(&app.redis.url()).await.unwrap();
+    let store = app.redis.store().await;
     let taken = occupied(&app);
     let (merged, mixed) = ("og:{enforce}:test:merged", "og:{enforce}:test:mixed");
     let before = zadd_calls(&app);
@@ -261,7 +261,7 @@ async fn index_adds_of_a_group_are_one_zadd_and_keep_their_place() {
         .count();
     assert_eq!(refused, 10);
     let mut conn = app.redis.connection();
-    let members = |conn: &mut redis::Connection, key: &str| -> Vec<String> {
+    let members = |conn: &mut common::TestConn, key: &str| -> Vec<String> {
         redis::cmd("ZRANGE")
             .arg(key)
             .arg(0)
@@ -308,7 +308,7 @@ async fn index_adds_of_a_group_are_one_zadd_and_keep_their_place() {
 #[tokio::test]
 async fn a_change_with_thousands_of_index_adds_makes_them_all() {
     let app = TestApp::spawn().await;
-    let store = Store::connect(&app.redis.url()).await.unwrap();
+    let store = app.redis.store().await;
     let key = "og:{enforce}:test:large";
     let mut change = Change::new();
     for i in 0..5000 {

@@ -104,7 +104,9 @@ async fn while_redis_is_known_down_api_requests_get_503_at_once_and_recover_afte
     // the fast answer says so and names when to come back.
     let fast = eventually(Duration::from_secs(10), || async {
         let answer = app.get_as(Role::Platform, path).send().await;
-        answer.status == 503 && answer.header("retry-after") == Some("1")
+        answer.status == 503
+            && answer.header("retry-after") == Some("1")
+            && answer.text.contains("unreachable")
     })
     .await;
     assert!(fast, "no fast 503 while Redis is down");

@@ -265,10 +265,10 @@ async fn load_as(app: &TestApp, role: Role, body: &str) -> Value {
 #[tokio::test]
 async fn samples_load_once_and_again_after_a_load_cut_short() {
     use originguard::service::samples::load_once;
-    use originguard::store::{keys, Store};
+    use originguard::store::keys;
 
     let app = TestApp::spawn().await;
-    let store = Store::connect(&app.redis.url()).await.unwrap();
+    let store = app.redis.store().await;
     let mut conn = app.redis.connection();
     let product = keys::product("08935049500018");
     assert!(

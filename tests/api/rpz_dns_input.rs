@@ -267,11 +267,20 @@ async fn ixfr_answers_follow_rfc_1995_for_current_future_logged_and_forgotten_se
             "from {serial}"
         );
     }
-    // Over UDP, for any serial: the current SOA alone (the secondary retries over TCP).
-    let mut signed = ixfr(1);
-    signed.finalize(&s.key, now()).unwrap();
-    let answer = udp(addr, &signed.to_vec().unwrap()).await.unwrap();
-    assert_eq!(records(&[answer]), ["rpz.originguard. SOA 2"]);
+    // Over UDP, for any serial: the current SOA alone (the secondary retries over TCP), once
+    // the version watcher (every 200 ms) has read the new version.
+    let key = &s.key;
+    let soa_over_udp = || async move {
+        let mut signed = ixfr(1);
+        signed.finalize(key, now()).unwrap();
+        let answer = udp(addr, &signed.to_vec().unwrap()).await.unwrap();
+        records(&[answer])
+    };
+    eventually(Duration::from_secs(5), || async {
+        soa_over_udp().await == ["rpz.originguard. SOA 2"]
+    })
+    .await;
+    assert_eq!(soa_over_udp().await, ["rpz.originguard. SOA 2"]);
     // Unsigned from an address with no [[unsigned]] entry: refused.
     let answer = udp(addr, &ixfr(1).to_vec().unwrap()).await.unwrap();
     assert_eq!(answer.metadata.response_code, ResponseCode::Refused);

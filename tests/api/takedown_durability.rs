@@ -18,7 +18,7 @@ use common::takedowns::{audit_actions, dead_letters, request, submit_target as s
 use common::{dns_server, eventually, test_network, TestApp};
 use originguard::app::Settings;
 use originguard::auth::Role;
-use originguard::store::{keys, Store};
+use originguard::store::keys;
 use originguard::takedown::TakedownSettings;
 use originguard::worker::WorkerConfig;
 use serde_json::Value;
@@ -62,7 +62,7 @@ fn count_state(takedown: &Value, state: &str) -> usize {
 }
 
 /// Entries delivered and not acknowledged, by consumer (empty when the group does not exist).
-fn pending_by_consumer(conn: &mut redis::Connection) -> HashMap<String, usize> {
+fn pending_by_consumer(conn: &mut common::TestConn) -> HashMap<String, usize> {
     let reply: redis::RedisResult<redis::streams::StreamPendingReply> =
         redis::Commands::xpending(conn, keys::intake_stream(), GROUP);
     match reply {
@@ -75,13 +75,13 @@ fn pending_by_consumer(conn: &mut redis::Connection) -> HashMap<String, usize> {
     }
 }
 
-fn stream_len(conn: &mut redis::Connection, key: &str) -> usize {
+fn stream_len(conn: &mut common::TestConn, key: &str) -> usize {
     redis::Commands::xlen(conn, key).expect("XLEN")
 }
 
 /// Waits until one consumer holds `count` entries unacknowledged; returns its name.
 async fn wait_until_one_holds(
-    conn: &mut redis::Connection,
+    conn: &mut common::TestConn,
     count: usize,
     worker: &WorkerProcess,
 ) -> String {
@@ -432,7 +432,7 @@ async fn an_accepted_request_survives_a_redis_kill_and_is_then_routed() {
     let mut conn = app.redis.connection();
     assert_eq!(stream_len(&mut conn, &keys::intake_stream()), 2);
 
-    let store = Store::connect(&app.redis.url()).await.expect("store");
+    let store = app.redis.store().await;
     let mut config = WorkerConfig::new(takedown_settings());
     config.poll_interval = Duration::from_millis(50);
     let shutdown = CancellationToken::new();

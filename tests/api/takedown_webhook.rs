@@ -463,9 +463,7 @@ async fn two_workers_never_post_the_same_request_twice_to_a_slow_receiver() {
     let shutdown = tokio_util::sync::CancellationToken::new();
     let mut running = Vec::new();
     for _ in 0..2 {
-        let store = originguard::store::Store::connect(&app.redis.url())
-            .await
-            .expect("store");
+        let store = app.redis.store().await;
         running.push(tokio::spawn(originguard::worker::run(
             store,
             network.clone(),

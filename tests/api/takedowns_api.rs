@@ -550,7 +550,6 @@ async fn the_listing_filters_and_pages_newest_first() {
 /// letter: listed for admin, counted in /metrics, audited, and gone from the queue.
 #[tokio::test]
 async fn an_entry_delivered_too_often_becomes_a_dead_letter() {
-    use originguard::store::Store;
     use originguard::worker::WorkerConfig;
     let dns = dns_server::start().await;
     let app = TestApp::builder()
@@ -605,7 +604,7 @@ async fn an_entry_delivered_too_often_becomes_a_dead_letter() {
     config.max_deliveries = 3;
     config.visibility_timeout = Duration::from_millis(200);
     let token = tokio_util::sync::CancellationToken::new();
-    let store = Store::connect(&app.redis.url()).await.expect("store");
+    let store = app.redis.store().await;
     let workers = tokio::spawn(originguard::worker::run(
         store,
         common::test_network(vec![dns.addr]),

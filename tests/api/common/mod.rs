@@ -9,6 +9,7 @@
 
 pub mod browser;
 pub mod claims_world;
+pub mod cluster;
 pub mod console_http;
 pub mod dns_server;
 pub mod fixtures;
@@ -40,16 +41,45 @@ use serde_json::Value;
 use tempfile::TempDir;
 use tokio_util::sync::CancellationToken;
 
-/// A private redis-server for one test.
+/// A private redis-server for one test, or (with `ORIGINGUARD_TEST_REDIS=cluster`, or
+/// [`TestRedis::start_cluster`]) a private Redis Cluster.
 pub struct TestRedis {
     child: Option<Child>,
     port: u16,
     dir: TempDir,
+    cluster: Option<cluster::TestCluster>,
+}
+
+/// Whether this test run puts every [`TestApp`] on a Redis Cluster
+/// (`ORIGINGUARD_TEST_REDIS=cluster`).
+pub fn cluster_run() -> bool {
+    std::env::var("ORIGINGUARD_TEST_REDIS").is_ok_and(|v| v == "cluster")
 }
 
 impl TestRedis {
-    /// Starts Redis on a free loopback port with AOF on.
+    /// Starts Redis on a free loopback port with AOF on; a cluster in a cluster run.
     pub async fn start() -> TestRedis {
+        if cluster_run() {
+            return TestRedis::start_cluster().await;
+        }
+        TestRedis::start_single().await
+    }
+
+    /// Starts a three-master cluster with one replica each (see [`cluster`]).
+    pub async fn start_cluster() -> TestRedis {
+        TestRedis {
+            child: None,
+            port: 0,
+            dir: tempfile::Builder::new()
+                .prefix("og-redis-")
+                .tempdir()
+                .expect("temp dir"),
+            cluster: Some(cluster::TestCluster::start().await),
+        }
+    }
+
+    /// Starts one Redis on a free loopback port with AOF on.
+    pub async fn start_single() -> TestRedis {
         let dir = tempfile::Builder::new()
             .prefix("og-redis-")
             .tempdir()
@@ -58,6 +88,7 @@ impl TestRedis {
             child: None,
             port: 0,
             dir,
+            cluster: None,
         };
         for _ in 0..20 {
             redis.port = free_port();
@@ -69,26 +100,23 @@ impl TestRedis {
         panic!("could not start redis-server on a free port");
     }
 
+    /// The cluster, when this is one.
+    pub fn cluster(&self) -> Option<&cluster::TestCluster> {
+        self.cluster.as_ref()
+    }
+
+    /// A store connected to this Redis or cluster, as the service connects.
+    pub async fn store(&self) -> Store {
+        match &self.cluster {
+            Some(cluster) => Store::connect_cluster(&cluster.seeds())
+                .await
+                .expect("cluster store"),
+            None => Store::connect(&self.url()).await.expect("store"),
+        }
+    }
+
     async fn spawn(&mut self) -> bool {
-        let child = Command::new("redis-server")
-            .args(["--bind", "127.0.0.1", "--port"])
-            .arg(self.port.to_string())
-            .arg("--dir")
-            .arg(self.dir.path())
-            .args([
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "always",
-                "--save",
-                "",
-            ])
-            .args(["--daemonize", "no", "--loglevel", "warning"])
-            .arg("--logfile")
-            .arg(self.dir.path().join("redis.log"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+        let child = redis_server(self.port, self.dir.path())
             .spawn()
             .expect("redis-server must be installed (apt-get install redis-server)");
         self.child = Some(child);
@@ -118,13 +146,22 @@ impl TestRedis {
         false
     }
 
-    /// The URL to connect with.
+    /// The URL to connect with (one Redis only: a cluster has [`TestRedis::store`] and
+    /// [`TestRedis::connection`]).
     pub fn url(&self) -> String {
+        assert!(self.cluster.is_none(), "a cluster has no single URL");
         format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    /// The port of this (single) Redis.
+    pub fn port(&self) -> u16 {
+        assert!(self.cluster.is_none(), "a cluster has no single port");
+        self.port
     }
 
     /// Kills Redis with SIGKILL (no chance to flush anything beyond what AOF already has).
     pub fn kill(&mut self) {
+        assert!(self.cluster.is_none(), "kill a cluster's nodes one by one");
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
@@ -145,17 +182,108 @@ impl TestRedis {
     }
 
     /// A plain synchronous connection, for inspecting state in tests.
-    pub fn connection(&self) -> redis::Connection {
-        redis::Client::open(self.url())
-            .and_then(|c| c.get_connection())
-            .expect("redis connection")
+    pub fn connection(&self) -> TestConn {
+        match &self.cluster {
+            Some(cluster) => TestConn::Cluster(Box::new(cluster.connection())),
+            None => TestConn::Single(
+                redis::Client::open(self.url())
+                    .and_then(|c| c.get_connection())
+                    .expect("redis connection"),
+            ),
+        }
     }
 }
 
 impl Drop for TestRedis {
     fn drop(&mut self) {
-        self.kill();
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
+}
+
+/// A synchronous connection to the test's Redis or cluster.
+pub enum TestConn {
+    /// One Redis.
+    Single(redis::Connection),
+    /// A cluster (commands routed by key).
+    Cluster(Box<redis::cluster::ClusterConnection>),
+}
+
+impl redis::ConnectionLike for TestConn {
+    fn req_packed_command(&mut self, cmd: &[u8]) -> redis::RedisResult<redis::Value> {
+        match self {
+            TestConn::Single(c) => c.req_packed_command(cmd),
+            TestConn::Cluster(c) => c.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands(
+        &mut self,
+        cmd: &[u8],
+        offset: usize,
+        count: usize,
+    ) -> redis::RedisResult<Vec<redis::Value>> {
+        match self {
+            TestConn::Single(c) => c.req_packed_commands(cmd, offset, count),
+            TestConn::Cluster(c) => c.req_packed_commands(cmd, offset, count),
+        }
+    }
+
+    fn req_command(&mut self, cmd: &redis::Cmd) -> redis::RedisResult<redis::Value> {
+        match self {
+            TestConn::Single(c) => c.req_command(cmd),
+            TestConn::Cluster(c) => c.req_command(cmd),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            TestConn::Single(c) => c.get_db(),
+            TestConn::Cluster(c) => c.get_db(),
+        }
+    }
+
+    fn check_connection(&mut self) -> bool {
+        match self {
+            TestConn::Single(c) => c.check_connection(),
+            TestConn::Cluster(c) => c.check_connection(),
+        }
+    }
+
+    fn is_open(&self) -> bool {
+        match self {
+            TestConn::Single(c) => c.is_open(),
+            TestConn::Cluster(c) => c.is_open(),
+        }
+    }
+}
+
+/// A `redis-server` on 127.0.0.1:`port` with its files in `dir`: AOF with `appendfsync
+/// always`, no RDB snapshots, its log in `dir/redis.log`, no output. Add options, then spawn.
+pub fn redis_server(port: u16, dir: &Path) -> Command {
+    let mut command = Command::new("redis-server");
+    command
+        .args(["--bind", "127.0.0.1", "--port"])
+        .arg(port.to_string())
+        .arg("--dir")
+        .arg(dir)
+        .args([
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+            "--save",
+            "",
+        ])
+        .args(["--daemonize", "no", "--loglevel", "warning"])
+        .arg("--logfile")
+        .arg(dir.join("redis.log"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    command
 }
 
 /// A network context for tests: the given loopback name servers only, loopback targets
@@ -313,9 +441,23 @@ pub struct TestAppBuilder {
     settings: Settings,
     network: Option<NetworkContext>,
     workers: Option<WorkerConfig>,
+    cluster: bool,
+    wait: Option<originguard::store::WaitPolicy>,
 }
 
 impl TestAppBuilder {
+    /// The wait for replicas before a takedown's 202 (default: `auto`, 1 s).
+    pub fn wait(mut self, policy: originguard::store::WaitPolicy) -> TestAppBuilder {
+        self.wait = Some(policy);
+        self
+    }
+
+    /// Puts the app on a Redis Cluster (three masters, one replica each) in every run.
+    pub fn cluster(mut self) -> TestAppBuilder {
+        self.cluster = true;
+        self
+    }
+
     /// Settings fixed at start.
     pub fn settings(mut self, settings: Settings) -> TestAppBuilder {
         self.settings = settings;
@@ -341,12 +483,25 @@ impl TestAppBuilder {
             settings,
             network,
             workers,
+            cluster,
+            wait,
         } = self;
+        if let Ok(filter) = std::env::var("RUST_LOG") {
+            // The service's log in the test output, when asked for.
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_test_writer()
+                .try_init();
+        }
         let network = network.unwrap_or_else(|| {
             let nowhere: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
             test_network(vec![nowhere])
         });
-        let redis = TestRedis::start().await;
+        let redis = if cluster {
+            TestRedis::start_cluster().await
+        } else {
+            TestRedis::start().await
+        };
         let dir = tempfile::Builder::new()
             .prefix("og-app-")
             .tempdir()
@@ -370,7 +525,10 @@ impl TestAppBuilder {
         std::fs::write(&keys_file, text).expect("keys file");
         let key_store = KeyStore::load(&keys_file).expect("keys");
         tokio::spawn(key_store.clone().watch());
-        let store = Store::connect(&redis.url()).await.expect("store");
+        let store = match wait {
+            Some(policy) => redis.store().await.with_wait(policy),
+            None => redis.store().await,
+        };
         let shutdown = CancellationToken::new();
         if let Some(config) = workers {
             tokio::spawn(originguard::worker::run(

@@ -9,7 +9,6 @@ use std::process::{Child, Command, Stdio};
 
 use base64::Engine as _;
 use originguard::rpz_dns::{self, RpzDns, RpzDnsConfig, TsigKeys};
-use originguard::store::Store;
 use originguard::takedown::rpz::RpzZone;
 use tokio_util::sync::CancellationToken;
 
@@ -60,7 +59,7 @@ impl Drop for Endpoint {
 
 /// Starts the endpoint on a free loopback port for `app`'s Redis.
 pub async fn start_endpoint(app: &TestApp, tsig_file: &Path, notify: Vec<SocketAddr>) -> Endpoint {
-    let store = Store::connect(&app.redis.url()).await.expect("store");
+    let store = app.redis.store().await;
     let shutdown = CancellationToken::new();
     let config = RpzDnsConfig {
         listen: "127.0.0.1:0".parse().expect("addr"),
