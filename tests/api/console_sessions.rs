@@ -18,9 +18,7 @@ async fn a_session_slides_its_expiry_and_keys_without_console_pages_are_refused(
     let app = TestApp::spawn().await;
     let (session, _) = sign_in_raw(&app, &app.keys[&Role::Registry], &[]).await;
     let id = cookie_value(&session);
-    let store = originguard::store::Store::connect(&app.redis.url())
-        .await
-        .unwrap();
+    let store = app.redis.store().await;
     let left = originguard::store::console::ttl(&store, &id)
         .await
         .unwrap()
