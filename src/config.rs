@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Default request body limit for JSON endpoints (bulk NDJSON endpoints stream and count lines).
@@ -90,6 +91,7 @@ pub struct NetworkArgs {
     #[arg(
         long,
         env = "ORIGINGUARD_ALLOW_LOOPBACK_TARGETS",
+        value_parser = BoolishValueParser::new(),
         default_value_t = false
     )]
     pub allow_loopback_targets: bool,
@@ -111,13 +113,13 @@ pub struct ServeArgs {
     #[arg(long, env = "ORIGINGUARD_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
     pub shutdown_grace_secs: u64,
     /// Do not run the background workers in this process (run `originguard worker` instead).
-    #[arg(long, env = "ORIGINGUARD_NO_WORKERS", default_value_t = false)]
+    #[arg(long, env = "ORIGINGUARD_NO_WORKERS", value_parser = BoolishValueParser::new(), default_value_t = false)]
     pub no_workers: bool,
     /// Do not load the sample reference data from fixtures/ into an empty managed Redis.
-    #[arg(long, env = "ORIGINGUARD_NO_SAMPLE_DATA", default_value_t = false)]
+    #[arg(long, env = "ORIGINGUARD_NO_SAMPLE_DATA", value_parser = BoolishValueParser::new(), default_value_t = false)]
     pub no_sample_data: bool,
     /// Do not enforce the keys' rate limits (`rate_per_minute`, `burst`) at all.
-    #[arg(long, env = "ORIGINGUARD_NO_RATE_LIMITS", default_value_t = false)]
+    #[arg(long, env = "ORIGINGUARD_NO_RATE_LIMITS", value_parser = BoolishValueParser::new(), default_value_t = false)]
     pub no_rate_limits: bool,
     /// Milliseconds between reconciliations of each key's spend with the other replicas
     /// through Redis (1 to 1000); the limit's error across replicas grows with it.
@@ -212,7 +214,7 @@ pub struct TakedownArgs {
     #[arg(long, env = "ORIGINGUARD_SCHEDULER_POLL_MS", default_value_t = 1000)]
     pub scheduler_poll_ms: u64,
     /// Do not peek at the target's TLS certificate when resolving a takedown target.
-    #[arg(long, env = "ORIGINGUARD_TAKEDOWN_NO_TLS", default_value_t = false)]
+    #[arg(long, env = "ORIGINGUARD_TAKEDOWN_NO_TLS", value_parser = BoolishValueParser::new(), default_value_t = false)]
     pub no_tls_peek: bool,
     /// Blocklist changes kept in the log; an operator asking `since` an older version gets the full list.
     #[arg(
@@ -323,4 +325,33 @@ pub struct NewKeyArgs {
     /// Make the key stop working after this long (`90d`, `12h`, `30m`): writes `not_after`.
     #[arg(long)]
     pub expires_in: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Cli, Command};
+    use clap::Parser;
+
+    fn no_rate_limits(env: Option<&str>) -> bool {
+        // Only this test reads this variable; set and read in one step.
+        match env {
+            Some(value) => std::env::set_var("ORIGINGUARD_NO_RATE_LIMITS", value),
+            None => std::env::remove_var("ORIGINGUARD_NO_RATE_LIMITS"),
+        }
+        let parsed = Cli::try_parse_from(["originguard", "serve"]).expect("parses");
+        std::env::remove_var("ORIGINGUARD_NO_RATE_LIMITS");
+        match parsed.command {
+            Command::Serve(args) => args.no_rate_limits,
+            _ => unreachable!("serve"),
+        }
+    }
+
+    #[test]
+    fn switches_read_1_and_0_from_the_environment() {
+        assert!(no_rate_limits(Some("1")));
+        assert!(no_rate_limits(Some("true")));
+        assert!(!no_rate_limits(Some("0")));
+        assert!(!no_rate_limits(Some("false")));
+        assert!(!no_rate_limits(None));
+    }
 }

@@ -146,6 +146,21 @@ async fn the_master_of_the_audit_chain_dies_during_intake_and_nothing_answered_2
     }
     let distinct: HashMap<&str, ()> = ids.iter().map(|(id, _)| (id.as_str(), ())).collect();
     assert_eq!(distinct.len(), ids.len(), "each key made one request");
+    // The operators' list, read after the failover, holds the names routed to them.
+    let list = app.get_as(Role::Operator, "/v1/blocklist").send().await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    let listed: Vec<&str> = list.json["additions"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["value"].as_str()).collect())
+        .unwrap_or_default();
+    for (target, state) in TARGETS {
+        assert_eq!(
+            listed.contains(&target),
+            state == "blocked",
+            "{target}: {}",
+            list.text
+        );
+    }
     let verified = app
         .get_as(Role::Admin, "/v1/audit/verify")
         .send()
