@@ -42,7 +42,7 @@ PLATFORM=$(key platform bench-shopee --platform shopee)
 # The sample reference data (loaded into the empty managed Redis) lists shopee as a platform.
 (cd "$WORK" && ORIGINGUARD_NAMESERVERS=127.0.0.1:1 ORIGINGUARD_TAKEDOWN_NO_TLS=true \
   ORIGINGUARD_KEYS_FILE="$WORK/keys.toml" ORIGINGUARD_LISTEN=127.0.0.1:$PORT \
-  ORIGINGUARD_NO_RATE_LIMITS=true RUST_LOG=warn exec "$BIN" serve > "$WORK/service.log" 2>&1) &
+  ORIGINGUARD_NO_RATE_LIMITS=1 RUST_LOG=warn exec "$BIN" serve > "$WORK/service.log" 2>&1) &
 SERVICE=$!
 for _ in $(seq 1 200); do
   curl -sf "$BASE/readyz" > /dev/null && break
