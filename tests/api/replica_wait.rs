@@ -37,6 +37,23 @@ fn start_replica(master: u16) -> (Replica, u16) {
     (Replica { child, _dir: dir }, port)
 }
 
+/// A replica of `app`'s Redis, once it is in sync with it.
+async fn synced_replica(app: &TestApp) -> (Replica, u16) {
+    let (replica, port) = start_replica(app.redis.port());
+    assert!(
+        eventually(Duration::from_secs(20), || async { replica_in_sync(port) }).await,
+        "the replica syncs"
+    );
+    (replica, port)
+}
+
+/// `POST /v1/takedowns` of a request for `target`, without an idempotency key.
+async fn submit(app: &TestApp, target: &str) -> common::Answer {
+    app.post_as(Role::Authority, "/v1/takedowns", &request(target))
+        .send()
+        .await
+}
+
 fn replica_in_sync(port: u16) -> bool {
     redis::Client::open(format!("redis://127.0.0.1:{port}/"))
         .and_then(|c| c.get_connection())
@@ -80,14 +97,7 @@ async fn without_the_replica_asked_for_intake_is_503_and_the_same_key_is_202_onc
         .clone();
     assert_eq!(stored.len(), 1, "{}", listed.text);
 
-    let (_replica, replica_port) = start_replica(app.redis.port());
-    assert!(
-        eventually(Duration::from_secs(20), || async {
-            replica_in_sync(replica_port)
-        })
-        .await,
-        "the replica syncs"
-    );
+    let (_replica, _) = synced_replica(&app).await;
     let accepted = send().await;
     assert_eq!(accepted.status, 202, "{}", accepted.text);
     assert_eq!(accepted.json["id"], stored[0]["id"], "the same request");
@@ -95,14 +105,7 @@ async fn without_the_replica_asked_for_intake_is_503_and_the_same_key_is_202_onc
     assert_eq!(listed.json["takedowns"].as_array().map(Vec::len), Some(1));
 
     // A new request now waits for the replica and is answered 202 at once.
-    let other = app
-        .post_as(
-            Role::Authority,
-            "/v1/takedowns",
-            &request("ns1.example.com"),
-        )
-        .send()
-        .await;
+    let other = submit(&app, "ns1.example.com").await;
     assert_eq!(other.status, 202, "{}", other.text);
 }
 
@@ -110,33 +113,12 @@ async fn without_the_replica_asked_for_intake_is_503_and_the_same_key_is_202_onc
 async fn auto_waits_for_a_replica_only_when_the_master_has_one() {
     let app = TestApp::spawn().await;
     // No replica: auto does not wait, intake answers 202.
-    let alone = app
-        .post_as(
-            Role::Authority,
-            "/v1/takedowns",
-            &request("www.example.com"),
-        )
-        .send()
-        .await;
+    let alone = submit(&app, "www.example.com").await;
     assert_eq!(alone.status, 202, "{}", alone.text);
-    let (replica, replica_port) = start_replica(app.redis.port());
-    assert!(
-        eventually(Duration::from_secs(20), || async {
-            replica_in_sync(replica_port)
-        })
-        .await,
-        "the replica syncs"
-    );
+    let (replica, replica_port) = synced_replica(&app).await;
     // `auto` reads the master's number of replicas at most once a second.
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let replicated = app
-        .post_as(
-            Role::Authority,
-            "/v1/takedowns",
-            &request("ns1.example.com"),
-        )
-        .send()
-        .await;
+    let replicated = submit(&app, "ns1.example.com").await;
     assert_eq!(replicated.status, 202, "{}", replicated.text);
     // The replica holds it when the 202 is sent.
     let id = replicated.json["id"].as_str().expect("id").to_owned();
