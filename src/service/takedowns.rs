@@ -92,7 +92,7 @@ pub async fn submit(
     let request = input.validate(now).map_err(StepError::Invalid)?;
     let id = new_id(now);
     let agency = caller.agency.as_deref();
-    match takedowns::submit(
+    let answer = match takedowns::submit(
         store,
         &id,
         &request,
@@ -104,8 +104,6 @@ pub async fn submit(
     .await?
     {
         Submitted::Created => {
-            // A 202 must survive the master's death: replicas hold it first.
-            store.replicated().await?;
             // Exactly what was written; no need to read it back.
             let takedown = Takedown {
                 id,
@@ -128,7 +126,7 @@ pub async fn submit(
                 created_at: now,
                 updated_at: now,
             };
-            Ok((takedown, true))
+            (takedown, true)
         }
         Submitted::Repeat { id, body_digest } => {
             if idem.is_some_and(|i| i.body_digest != body_digest) {
@@ -137,12 +135,13 @@ pub async fn submit(
             let takedown = takedowns::load(store, &id)
                 .await?
                 .ok_or(StepError::NotFound)?;
-            // The first answer may have been a 503 for want of replicas: this one is a 202
-            // only once they hold the request.
-            store.replicated().await?;
-            Ok((takedown, false))
+            (takedown, false)
         }
-    }
+    };
+    // A 202 must survive the master's death: replicas hold the request first, also for a
+    // repeat (the first answer may have been a 503 for want of them).
+    store.replicated().await?;
+    Ok(answer)
 }
 
 /// What routing did.

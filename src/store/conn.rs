@@ -54,21 +54,32 @@ impl Conn {
         }
     }
 
-    /// Sends `command` to every master and succeeds only if each one answers (a cluster), or
-    /// to the one Redis.
-    pub async fn on_every_master(&mut self, command: &Cmd) -> RedisResult<()> {
+    /// Sends `command` to the masters of a cluster and succeeds when `needed` of them answer
+    /// (every one, or any one), or to the one Redis.
+    pub async fn on_masters(&mut self, command: &Cmd, needed: Masters) -> RedisResult<()> {
         match self {
             Conn::Single(conn) => command.query_async(conn).await,
             Conn::Direct(conn) => command.query_async(conn).await,
             Conn::Cluster(conn) => {
-                let routing = RoutingInfo::MultiNode((
-                    MultipleNodeRoutingInfo::AllMasters,
-                    Some(ResponsePolicy::AllSucceeded),
-                ));
+                let policy = match needed {
+                    Masters::Every => ResponsePolicy::AllSucceeded,
+                    Masters::Any => ResponsePolicy::OneSucceeded,
+                };
+                let routing =
+                    RoutingInfo::MultiNode((MultipleNodeRoutingInfo::AllMasters, Some(policy)));
                 conn.route_command(command, routing).await.map(|_| ())
             }
         }
     }
+}
+
+/// How many of a cluster's masters must answer [`Conn::on_masters`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Masters {
+    /// Every master (readiness).
+    Every,
+    /// At least one (is Redis there at all).
+    Any,
 }
 
 impl ConnectionLike for Conn {

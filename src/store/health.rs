@@ -14,9 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use redis::cluster_routing::{MultipleNodeRoutingInfo, ResponsePolicy, RoutingInfo};
-
-use super::conn::Conn;
+use super::conn::{Conn, Masters};
 
 /// Pause between pings while Redis answers.
 pub const UP_INTERVAL: Duration = Duration::from_millis(500);
@@ -50,7 +48,11 @@ async fn watch(flag: Weak<AtomicBool>, mut conn: Conn) {
             return;
         };
         let answered = matches!(
-            tokio::time::timeout(PING_TIMEOUT, any_answers(&mut conn)).await,
+            tokio::time::timeout(
+                PING_TIMEOUT,
+                conn.on_masters(&redis::cmd("PING"), Masters::Any)
+            )
+            .await,
             Ok(Ok(()))
         );
         if answered == down {
@@ -62,21 +64,6 @@ async fn watch(flag: Weak<AtomicBool>, mut conn: Conn) {
                 tracing::info!("Redis answers again");
             }
         }
-    }
-}
-
-/// PING answered: by the one Redis, or by at least one master of a cluster.
-async fn any_answers(conn: &mut Conn) -> redis::RedisResult<()> {
-    let ping = redis::cmd("PING");
-    match conn {
-        Conn::Cluster(cluster) => {
-            let routing = RoutingInfo::MultiNode((
-                MultipleNodeRoutingInfo::AllMasters,
-                Some(ResponsePolicy::OneSucceeded),
-            ));
-            cluster.route_command(&ping, routing).await.map(|_| ())
-        }
-        _ => ping.query_async::<String>(conn).await.map(|_| ()),
     }
 }
 

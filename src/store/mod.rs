@@ -238,22 +238,18 @@ impl Store {
     pub async fn ping(&self) -> redis::RedisResult<()> {
         let mut conn = self.conn();
         let check = async {
-            match &mut conn {
-                Conn::Cluster(_) => {
-                    conn.on_every_master(&redis::cmd("PING")).await?;
-                    health::cluster_state(&mut conn).await?.map_err(|state| {
-                        redis::RedisError::from((
-                            redis::ErrorKind::ClusterDown,
-                            "a slot has no master",
-                            state,
-                        ))
-                    })
-                }
-                _ => redis::cmd("PING")
-                    .query_async::<String>(&mut conn)
-                    .await
-                    .map(|_| ()),
+            conn.on_masters(&redis::cmd("PING"), conn::Masters::Every)
+                .await?;
+            if !self.is_cluster() {
+                return Ok(());
             }
+            health::cluster_state(&mut conn).await?.map_err(|state| {
+                redis::RedisError::from((
+                    redis::ErrorKind::ClusterDown,
+                    "a slot has no master",
+                    state,
+                ))
+            })
         };
         match tokio::time::timeout(CONNECT_TIMEOUT, check).await {
             Ok(result) => result,
