@@ -417,13 +417,7 @@ async fn keys_live_where_the_layout_says() {
 
 /// `calls` of one command in `INFO commandstats` of the node on `port`.
 fn command_calls(port: u16, command: &str) -> u64 {
-    let mut conn = redis::Client::open(format!("redis://127.0.0.1:{port}/"))
-        .and_then(|c| c.get_connection())
-        .expect("node connection");
-    let stats: String = redis::cmd("INFO")
-        .arg("commandstats")
-        .query(&mut conn)
-        .expect("commandstats");
+    let stats = common::node_command(port, &["INFO", "commandstats"]).expect("commandstats");
     let prefix = format!("cmdstat_{command}:calls=");
     stats
         .lines()

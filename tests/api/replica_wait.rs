@@ -55,14 +55,8 @@ async fn submit(app: &TestApp, target: &str) -> common::Answer {
 }
 
 fn replica_in_sync(port: u16) -> bool {
-    redis::Client::open(format!("redis://127.0.0.1:{port}/"))
-        .and_then(|c| c.get_connection())
-        .and_then(|mut c| {
-            redis::cmd("INFO")
-                .arg("replication")
-                .query::<String>(&mut c)
-        })
-        .is_ok_and(|info| info.contains("master_link_status:up"))
+    common::node_command(port, &["INFO", "replication"])
+        .is_some_and(|info| info.contains("master_link_status:up"))
 }
 
 #[tokio::test]

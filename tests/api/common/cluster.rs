@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
-use super::{free_port, redis_server};
+use super::{free_port, node_command, redis_server};
 
 /// Masters of the test cluster; each gets one replica.
 pub const MASTERS: usize = 3;
@@ -251,19 +251,6 @@ impl Drop for TestCluster {
             node.stop();
         }
     }
-}
-
-/// Runs one command on the node at `port` (not following redirections); its answer as text.
-fn node_command(port: u16, args: &[&str]) -> Option<String> {
-    let client = redis::Client::open(format!("redis://127.0.0.1:{port}/")).ok()?;
-    let mut conn = client
-        .get_connection_with_timeout(Duration::from_millis(500))
-        .ok()?;
-    let mut command = redis::cmd(args[0]);
-    for arg in &args[1..] {
-        command.arg(*arg);
-    }
-    command.query::<String>(&mut conn).ok()
 }
 
 async fn wait_for_ping(port: u16) -> bool {

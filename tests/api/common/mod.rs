@@ -286,6 +286,20 @@ pub fn redis_server(port: u16, dir: &Path) -> Command {
     command
 }
 
+/// Runs one command on the Redis at 127.0.0.1:`port` (a cluster node is asked itself, no
+/// redirection followed); its answer as text, `None` when it does not answer.
+pub fn node_command(port: u16, args: &[&str]) -> Option<String> {
+    let client = redis::Client::open(format!("redis://127.0.0.1:{port}/")).ok()?;
+    let mut conn = client
+        .get_connection_with_timeout(Duration::from_millis(500))
+        .ok()?;
+    let mut command = redis::cmd(args[0]);
+    for arg in &args[1..] {
+        command.arg(*arg);
+    }
+    command.query::<String>(&mut conn).ok()
+}
+
 /// A network context for tests: the given loopback name servers only, loopback targets
 /// allowed, the sample allocation data from `fixtures/ip-allocations/`.
 pub fn test_network(nameservers: Vec<SocketAddr>) -> NetworkContext {
