@@ -95,6 +95,14 @@ pub struct NetworkArgs {
         default_value_t = false
     )]
     pub allow_loopback_targets: bool,
+    /// Targets of one `POST /v1/resolve` call resolved at once (1 to 256).
+    #[arg(
+        long,
+        env = "ORIGINGUARD_RESOLVE_CONCURRENCY",
+        default_value_t = 32,
+        value_parser = clap::value_parser!(u16).range(1..=256)
+    )]
+    pub resolve_concurrency: u16,
 }
 
 /// `originguard serve`.

@@ -189,7 +189,10 @@ pub fn network_context(args: &NetworkArgs) -> anyhow::Result<NetworkContext> {
             allow_loopback: args.allow_loopback_targets,
         },
         allocations: std::sync::Arc::new(allocations),
-        limits: Limits::default(),
+        limits: Limits {
+            per_request_concurrency: usize::from(args.resolve_concurrency),
+            ..Limits::default()
+        },
     })
 }
 

@@ -1,7 +1,6 @@
 //! `POST /v1/resolve`: the infrastructure behind shops (platform, authority, registry, admin).
 
 use axum::extract::State;
-use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -9,7 +8,7 @@ use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
 use super::doc::JsonBodyProblems;
-use super::extract::{allow, ApiJson};
+use super::extract::{allow, ApiJson, SizedJson};
 use super::problem::{ApiError, FieldProblem, Problem, Text};
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
@@ -66,14 +65,18 @@ pub async fn resolve(
     _caller: Caller,
     lang: Lang,
     ApiJson(request): ApiJson<ResolveRequest>,
-) -> Result<Json<ResolveAnswer>, ApiError> {
+) -> Result<SizedJson<ResolveAnswer>, ApiError> {
     let options = ResolveOptions {
         tls: request.tls,
         lang,
         ..ResolveOptions::default()
     };
     match resolve_targets(&request.targets, options, state.network()).await {
-        Ok(results) => Ok(Json(ResolveAnswer { results })),
+        // About 400 bytes per domain result with its records and addresses.
+        Ok(results) => Ok(SizedJson {
+            capacity: 512 * results.len(),
+            value: ResolveAnswer { results },
+        }),
         Err(ResolveError::TooManyTargets { given, max }) => {
             Err(ApiError::invalid(vec![FieldProblem::new(
                 "targets",

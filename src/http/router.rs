@@ -11,7 +11,9 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::OpenApi;
@@ -128,7 +130,7 @@ pub fn with_middleware(routes: Router, body_limit: usize) -> Router {
     let request_id = HeaderName::from_static(http::REQUEST_ID);
     let middleware = ServiceBuilder::new()
         .layer(axum::middleware::from_fn(http::untrusted_request_id))
-        .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+        .layer(SetRequestIdLayer::new(request_id.clone(), RandomRequestId))
         .layer(PropagateRequestIdLayer::new(request_id))
         .layer(
             TraceLayer::new_for_http()
@@ -155,6 +157,31 @@ pub fn with_middleware(routes: Router, body_limit: usize) -> Router {
         .layer(CatchPanicLayer::custom(http::panic_to_problem))
         .layer(DefaultBodyLimit::max(body_limit));
     routes.layer(middleware)
+}
+
+/// Request ids: random (version 4) UUIDs drawn from the thread's CSPRNG, which the operating
+/// system reseeds, rather than with a `getrandom` system call for each request.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RandomRequestId;
+
+impl MakeRequestId for RandomRequestId {
+    fn make_request_id<B>(&mut self, _request: &Request<B>) -> Option<RequestId> {
+        let mut bytes: [u8; 16] = rand::random();
+        bytes[6] = (bytes[6] & 0x0f) | 0x40;
+        bytes[8] = (bytes[8] & 0x3f) | 0x80;
+        let hex = hex::encode(bytes);
+        let text = format!(
+            "{}-{}-{}-{}-{}",
+            &hex[..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..]
+        );
+        axum::http::HeaderValue::from_str(&text)
+            .ok()
+            .map(RequestId::new)
+    }
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves, then lets in-flight requests
@@ -184,5 +211,36 @@ pub async fn serve(
             tracing::warn!(?grace, "in-flight requests did not finish within the grace period");
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_distinct_version_4_uuids() {
+        let request = Request::new(());
+        let ids: Vec<String> = (0..100)
+            .map(|_| {
+                let id = RandomRequestId.make_request_id(&request).expect("an id");
+                id.header_value().to_str().expect("text").to_owned()
+            })
+            .collect();
+        for id in &ids {
+            let groups: Vec<&str> = id.split('-').collect();
+            let lengths: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+            assert_eq!(lengths, [8, 4, 4, 4, 12], "{id}");
+            assert!(
+                id.bytes().all(|b| b == b'-' || b.is_ascii_hexdigit()),
+                "{id}"
+            );
+            assert!(groups[2].starts_with('4'), "version 4: {id}");
+            assert!("89ab".contains(&groups[3][..1]), "RFC 4122 variant: {id}");
+        }
+        let mut unique = ids.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), ids.len());
     }
 }

@@ -2,7 +2,6 @@
 //! reference data (platform, authority, admin).
 
 use axum::extract::State;
-use axum::Json;
 use chrono::{Datelike, Utc};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -11,7 +10,7 @@ use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
 use super::doc::JsonBodyProblems;
-use super::extract::{allow, ApiJson};
+use super::extract::{allow, ApiJson, SizedJson};
 use super::problem::{ApiError, FieldProblem, Problem, Text};
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
@@ -53,7 +52,7 @@ pub async fn check(
     _caller: Caller,
     lang: Lang,
     ApiJson(request): ApiJson<CheckRequest>,
-) -> Result<Json<CheckAnswer>, ApiError> {
+) -> Result<SizedJson<CheckAnswer>, ApiError> {
     if request.code.chars().count() > MAX_CODE_CHARS {
         return Err(ApiError::invalid(vec![FieldProblem::new(
             "code",
@@ -72,5 +71,9 @@ pub async fn check(
         }
         None => None,
     };
-    Ok(Json(answer(checked, lookup, today, lang)))
+    // A check with its product and lot is 1–2 KB.
+    Ok(SizedJson {
+        value: answer(checked, lookup, today, lang),
+        capacity: 2048,
+    })
 }

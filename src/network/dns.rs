@@ -486,6 +486,10 @@ fn plain(name: &Name) -> String {
 
 /// Case-insensitive name equality, ignoring whether either is fully qualified.
 fn same_name(a: &Name, b: &Name) -> bool {
+    // Names read from messages are all fully qualified: compare them label by label, in place.
+    if a.is_fqdn() == b.is_fqdn() {
+        return a == b;
+    }
     plain(a) == plain(b)
 }
 

@@ -10,26 +10,32 @@
 //!   it, possibly into another zone), and an NXDOMAIN that came with a CNAME;
 //! - FORMERR (a server that does not take EDNS; hickory asks without it).
 //!
-//! Spoofing resistance is that of hickory's UDP client: a fresh socket, whose source port the
-//! kernel picks at random, connected to the name server so that the kernel drops datagrams
-//! from any other address; a random 16-bit message id per query; and an answer is taken only
-//! when it is a response with that id to the very question asked (name compared
-//! case-insensitively, type and class). Anything else arriving on the socket, unreadable
-//! datagrams included, is ignored until the timeout. The socket is closed when the exchange
-//! ends.
+//! Spoofing resistance: a socket whose source port the kernel picks at random, connected to
+//! the name server so that the kernel drops datagrams from any other address; a random 16-bit
+//! message id per query; and an answer is taken only when it is a response with that id to the
+//! very question asked (name compared case-insensitively, type and class). Anything else
+//! arriving on the socket, unreadable datagrams included, is ignored until the timeout.
 //!
 //! The queries for one name (A, AAAA, NS, MX) share one socket, each with its own random id,
-//! as glibc's stub resolver does for A and AAAA: a socket's setup and teardown (socket, bind,
-//! connect, epoll registration, close) cost more than the exchange itself. The port is still
-//! fresh for every name and lives only until its answers are in.
+//! as glibc's stub resolver does for A and AAAA. A socket's setup and teardown (socket, bind,
+//! connect, epoll registration, close) cost more than the exchange itself (a fifth of the
+//! service's CPU per name, measured in BENCHMARKS.md), so a socket serves at most
+//! [`SOCKET_USES`] names, one at a time, and is then closed: the source port still changes
+//! every few dozen names. Between uses it waits in a bounded pool ([`MAX_IDLE_SOCKETS`] per
+//! server). A socket goes back to the pool only after an exchange in which every query was
+//! answered: after a timeout or an I/O error it is closed, so a late answer never waits on a
+//! socket that is used again. A stray datagram that does arrive later is read by the next
+//! exchange on that socket and ignored like any other (its id and question do not match).
 //!
 //! With several name servers, each name starts at the next one in turn; the queries a server
 //! does not answer in time, or answers SERVFAIL or REFUSED (or all of them, when it cannot be
 //! reached), go to the next, and the last failure is the answer once every server was tried
 //! `attempts` times.
 
+use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use hickory_resolver::proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
@@ -43,6 +49,21 @@ use super::dns::{cname_hops, DnsErrorCode};
 const EDNS_PAYLOAD: u16 = 1232;
 /// Receive buffer; larger than the advertised payload, for servers that ignore it.
 const RECEIVE_BUFFER: usize = 4096;
+
+/// Names one socket serves before it is closed and another port is taken.
+pub(crate) const SOCKET_USES: u32 = 32;
+/// Idle sockets kept per name server.
+pub(crate) const MAX_IDLE_SOCKETS: usize = 256;
+
+/// A connected socket between uses.
+#[derive(Debug)]
+struct Pooled {
+    socket: UdpSocket,
+    /// Names it has served.
+    uses: u32,
+    /// The receive buffer, kept with the socket rather than allocated (and zeroed) per name.
+    buffer: Vec<u8>,
+}
 
 /// What one query on the direct path came to.
 #[derive(Debug)]
@@ -63,6 +84,8 @@ pub(crate) struct UdpPath {
     timeout: Duration,
     attempts: usize,
     next: AtomicUsize,
+    /// Idle connected sockets, by name server.
+    idle: Mutex<HashMap<SocketAddr, Vec<Pooled>>>,
 }
 
 /// One query as sent.
@@ -89,6 +112,7 @@ impl UdpPath {
             timeout,
             attempts: attempts.max(1),
             next: AtomicUsize::new(0),
+            idle: Mutex::new(HashMap::new()),
         }
     }
 
@@ -124,7 +148,7 @@ impl UdpPath {
             }
             let server = self.servers[(first + turn) % count];
             let asked: Vec<&Request> = pending.iter().map(|&index| &requests[index]).collect();
-            let outcomes = exchange(server, &asked, self.timeout).await;
+            let outcomes = self.exchange(server, &asked).await;
             for (index, outcome) in pending.into_iter().zip(outcomes) {
                 let exchange = match outcome {
                     Outcome::Message(answer) => read_answer(answer, name, requests[index].kind),
@@ -164,13 +188,10 @@ fn encode(name: &Name, kind: RecordType, others: &[Request]) -> Option<Request> 
         id = rand::random();
     }
     let question = Query::query(name.clone(), kind);
-    let mut request = Message::new(id, MessageType::Query, OpCode::Query);
-    request.metadata.recursion_desired = true;
-    request.add_query(question.clone());
-    let mut edns = Edns::new();
-    edns.set_max_payload(EDNS_PAYLOAD);
-    request.set_edns(edns);
-    let bytes = request.to_vec().ok()?;
+    let bytes = match query_bytes(id, name, kind) {
+        Some(bytes) => bytes,
+        None => message_bytes(id, &question)?,
+    };
     Some(Request {
         kind,
         id,
@@ -179,38 +200,127 @@ fn encode(name: &Name, kind: RecordType, others: &[Request]) -> Option<Request> 
     })
 }
 
-/// The queries `asked` to one server on one fresh socket: for each, its answer or why none
-/// came, in order.
-async fn exchange(server: SocketAddr, asked: &[&Request], timeout: Duration) -> Vec<Outcome> {
-    let deadline = tokio::time::Instant::now() + timeout;
-    let failed = |error: std::io::Error| {
-        asked
-            .iter()
-            .map(|_| Outcome::Io(error.to_string()))
-            .collect()
-    };
+/// The query as hickory writes it: header with RD, the question, and an EDNS(0) OPT record
+/// advertising [`EDNS_PAYLOAD`].
+fn message_bytes(id: u16, question: &Query) -> Option<Vec<u8>> {
+    let mut request = Message::new(id, MessageType::Query, OpCode::Query);
+    request.metadata.recursion_desired = true;
+    request.add_query(question.clone());
+    let mut edns = Edns::new();
+    edns.set_max_payload(EDNS_PAYLOAD);
+    request.set_edns(edns);
+    request.to_vec().ok()
+}
+
+/// The same bytes as [`message_bytes`], written directly (a query is a fixed layout: building a
+/// `Message` to write one cost a twentieth of the CPU per name). `None` for a name that is not
+/// fully qualified or too long for the wire; those go through [`message_bytes`].
+fn query_bytes(id: u16, name: &Name, kind: RecordType) -> Option<Vec<u8>> {
+    const RD: u16 = 0x0100;
+    const OPT: u16 = 41;
+    const IN: u16 = 1;
+    if !name.is_fqdn() {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(12 + 255 + 4 + 11);
+    for half in [id, RD, 1, 0, 0, 1] {
+        bytes.extend_from_slice(&half.to_be_bytes());
+    }
+    for label in name.iter() {
+        let length = u8::try_from(label.len())
+            .ok()
+            .filter(|l| (1..=63).contains(l))?;
+        bytes.push(length);
+        bytes.extend_from_slice(label);
+    }
+    bytes.push(0);
+    if bytes.len() - 12 > 255 {
+        return None;
+    }
+    for half in [u16::from(kind), IN] {
+        bytes.extend_from_slice(&half.to_be_bytes());
+    }
+    // OPT: root owner, type, UDP payload size as class, TTL 0 (no extended rcode, version 0,
+    // no flags), no options.
+    bytes.push(0);
+    for half in [OPT, EDNS_PAYLOAD, 0, 0, 0] {
+        bytes.extend_from_slice(&half.to_be_bytes());
+    }
+    Some(bytes)
+}
+
+impl UdpPath {
+    /// The queries `asked` to one server on one socket: for each, its answer or why none
+    /// came, in order.
+    async fn exchange(&self, server: SocketAddr, asked: &[&Request]) -> Vec<Outcome> {
+        let taken = self
+            .idle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_mut(&server)
+            .and_then(Vec::pop);
+        let mut pooled = match taken {
+            Some(pooled) => pooled,
+            None => match connect(server).await {
+                Ok(socket) => Pooled {
+                    socket,
+                    uses: 0,
+                    buffer: vec![0u8; RECEIVE_BUFFER],
+                },
+                Err(error) => {
+                    return asked
+                        .iter()
+                        .map(|_| Outcome::Io(error.to_string()))
+                        .collect()
+                }
+            },
+        };
+        let outcomes = exchange(&pooled.socket, &mut pooled.buffer, asked, self.timeout).await;
+        pooled.uses += 1;
+        let clean = outcomes.iter().all(|o| matches!(o, Outcome::Message(_)));
+        if clean && pooled.uses < SOCKET_USES {
+            let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+            let sockets = idle.entry(server).or_default();
+            if sockets.len() < MAX_IDLE_SOCKETS {
+                sockets.push(pooled);
+            }
+        }
+        outcomes
+    }
+}
+
+/// A new socket on a port the kernel picks at random (port 0, from the ephemeral range),
+/// connected to `server`.
+async fn connect(server: SocketAddr) -> std::io::Result<UdpSocket> {
     let local: SocketAddr = match server {
         SocketAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
         SocketAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
     };
-    // Port 0: the kernel picks the source port at random from the ephemeral range.
-    let socket = match UdpSocket::bind(local).await {
-        Ok(socket) => socket,
-        Err(error) => return failed(error),
-    };
-    if let Err(error) = socket.connect(server).await {
-        return failed(error);
-    }
+    let socket = UdpSocket::bind(local).await?;
+    socket.connect(server).await?;
+    Ok(socket)
+}
+
+/// The queries `asked` on `socket`: for each, its answer or why none came, in order.
+async fn exchange(
+    socket: &UdpSocket,
+    buffer: &mut [u8],
+    asked: &[&Request],
+    timeout: Duration,
+) -> Vec<Outcome> {
+    let deadline = tokio::time::Instant::now() + timeout;
     for request in asked {
         if let Err(error) = socket.send(&request.bytes).await {
-            return failed(error);
+            return asked
+                .iter()
+                .map(|_| Outcome::Io(error.to_string()))
+                .collect();
         }
     }
     let mut outcomes: Vec<Outcome> = asked.iter().map(|_| Outcome::TimedOut).collect();
     let mut open = asked.len();
-    let mut buffer = vec![0u8; RECEIVE_BUFFER];
     while open > 0 {
-        let received = match tokio::time::timeout_at(deadline, socket.recv(&mut buffer)).await {
+        let received = match tokio::time::timeout_at(deadline, socket.recv(buffer)).await {
             Err(_) => break,
             Ok(Err(error)) => {
                 for outcome in &mut outcomes {
@@ -280,4 +390,48 @@ fn read_answer(answer: Message, name: &Name, kind: RecordType) -> Exchange {
     answers.retain(owned_by_end);
     records.append(&mut answers);
     Exchange::Answer(records)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_query_is_written_byte_for_byte_as_hickory_writes_it() {
+        let kinds = [
+            RecordType::A,
+            RecordType::AAAA,
+            RecordType::NS,
+            RecordType::MX,
+            RecordType::PTR,
+        ];
+        for text in [
+            "shop.example.vn.",
+            "xn--hng-hiu-u1a0f.vn.",
+            "20.100.51.198.in-addr.arpa.",
+        ] {
+            let name = Name::from_ascii(text).unwrap();
+            for kind in kinds {
+                for id in [0, 1, 0xbeef, u16::MAX] {
+                    let question = Query::query(name.clone(), kind);
+                    assert_eq!(
+                        query_bytes(id, &name, kind),
+                        message_bytes(id, &question),
+                        "{text} {kind} {id}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn names_the_direct_writer_does_not_take_go_through_hickory() {
+        let relative = Name::from_ascii("shop.example.vn").unwrap();
+        assert!(query_bytes(7, &relative, RecordType::A).is_none());
+        let request = encode(&relative, RecordType::A, &[]).expect("hickory writes it");
+        assert_eq!(
+            request.bytes,
+            message_bytes(request.id, &request.question).unwrap()
+        );
+    }
 }

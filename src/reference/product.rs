@@ -69,6 +69,40 @@ impl Product {
     }
 }
 
+/// A product with the JSON that answers carry for it, rendered once when the product is read
+/// from Redis (and kept with it in the reference cache) rather than for every answer.
+#[derive(Debug)]
+pub struct Rendered {
+    product: Product,
+    /// `None` only if the product could not be rendered; it is then serialised per answer.
+    json: Option<Box<serde_json::value::RawValue>>,
+}
+
+impl Rendered {
+    /// Renders `product` once.
+    pub fn new(product: Product) -> Rendered {
+        let json = serde_json::value::to_raw_value(&product).ok();
+        Rendered { product, json }
+    }
+}
+
+impl std::ops::Deref for Rendered {
+    type Target = Product;
+
+    fn deref(&self) -> &Product {
+        &self.product
+    }
+}
+
+impl Serialize for Rendered {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match &self.json {
+            Some(json) => json.serialize(serializer),
+            None => self.product.serialize(serializer),
+        }
+    }
+}
+
 /// One production lot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Lot {

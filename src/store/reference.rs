@@ -9,7 +9,7 @@ use redis::AsyncCommands;
 
 use super::{keys, Store};
 use crate::reference::invoice::Invoice;
-use crate::reference::product::Product;
+use crate::reference::product::{Product, Rendered};
 use crate::reference::taxpayer::Taxpayer;
 use crate::reference::Record;
 
@@ -82,10 +82,10 @@ pub async fn product_with_recall(
     store: &Store,
     gtin: &str,
     lot: Option<&str>,
-) -> StoreResult<(Option<Arc<Product>>, bool)> {
+) -> StoreResult<(Option<Arc<Rendered>>, bool)> {
     let product_key = keys::product(gtin);
     let product = store.reads().get(&product_key, |text| {
-        from_json::<Product>(&product_key, text).map(Arc::new)
+        from_json::<Product>(&product_key, text).map(|p| Arc::new(Rendered::new(p)))
     });
     let (product, recalled) = match lot {
         Some(lot) => {

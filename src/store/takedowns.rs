@@ -129,24 +129,22 @@ pub async fn submit(
     let td = keys::takedown(id);
     let request_json = change.json("takedown request", request);
     let now_text = now.to_rfc3339();
-    change.op(
-        Cmd::Hset,
-        &td,
-        [
-            field::REQUEST,
-            &request_json,
-            field::STATE,
-            State::Received.as_str(),
-            field::AGENCY,
-            agency.unwrap_or(""),
-            field::SUBMITTED_BY,
-            actor.name,
-            field::CREATED_AT,
-            &now_text,
-            field::UPDATED_AT,
-            &now_text,
-        ],
-    );
+    // Only what intake knows: no agency field without an agency, and no `updated_at` until
+    // the first state change (it reads as `created_at` until then, see `parse_takedown`).
+    let mut fields = vec![
+        field::REQUEST,
+        &request_json,
+        field::STATE,
+        State::Received.as_str(),
+        field::SUBMITTED_BY,
+        actor.name,
+        field::CREATED_AT,
+        &now_text,
+    ];
+    if let Some(agency) = agency {
+        fields.extend([field::AGENCY, agency]);
+    }
+    change.op(Cmd::Hset, &td, fields);
     // No history entry: `received` is told by the record itself (see `parse_takedown`).
     change.index_add(&keys::takedown_index(), id);
     if let Some(agency) = agency {
@@ -557,7 +555,7 @@ fn parse_takedown(
         notice,
         history: entries,
         created_at,
-        updated_at: time(field::UPDATED_AT)?,
+        updated_at: time(field::UPDATED_AT).unwrap_or(created_at),
     })
 }
 

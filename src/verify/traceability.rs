@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use crate::i18n::Lang;
 use crate::origin::gs1::{self, Check};
-use crate::reference::product::Product;
+use crate::reference::product::{Product, Rendered};
 
 /// The result of a check: invalidity is a result, not an error.
 #[derive(Debug, Serialize, ToSchema)]
@@ -30,9 +30,9 @@ pub struct CheckAnswer {
     /// Every problem found.
     pub errors: Vec<CodeError>,
     /// The product record, when the GTIN is in the reference data.
-    // Shared with the reference cache, not copied per answer.
+    // Shared with the reference cache and rendered once there, not per answer.
     #[schema(value_type = Option<Product>)]
-    pub product: Option<Arc<Product>>,
+    pub product: Option<Arc<Rendered>>,
     /// The lot, when the code names one and it is known (in the product's lots or recalls).
     pub lot: Option<LotAnswer>,
 }
@@ -88,7 +88,7 @@ pub struct LotAnswer {
 /// Builds the answer from the parsed code and what the reference data holds.
 pub fn answer(
     checked: Check,
-    lookup: Option<(Option<Arc<Product>>, bool)>,
+    lookup: Option<(Option<Arc<Rendered>>, bool)>,
     today: NaiveDate,
     lang: Lang,
 ) -> CheckAnswer {

@@ -82,3 +82,21 @@ fn unknown_fields_and_broken_json_are_refused() {
         "malformed_json"
     );
 }
+
+#[test]
+fn a_rendered_product_answers_exactly_what_the_product_serialises_to() {
+    let product = validate_product(
+        r#"{"gtin":"8935049500018","name":"Sữa \"A\" <b>","manufacturer_tax_code":"0300588569","country_of_origin":"VN",
+           "authorized_sellers":["0300588569"],"lots":[{"lot":"L1","expires_on":"2026-01-01"},{"lot":"L2"}]}"#,
+    )
+    .unwrap();
+    let rendered = Rendered::new(product.clone());
+    assert_eq!(
+        serde_json::to_string(&rendered).unwrap(),
+        serde_json::to_string(&product).unwrap()
+    );
+    assert_eq!(rendered.lot("L2").map(|l| l.lot.as_str()), Some("L2"));
+    // Inside a larger answer, the fragment is written in place, not as a string.
+    let answer = serde_json::json!({ "product": serde_json::to_value(&rendered).unwrap() });
+    assert_eq!(answer["product"]["lots"][0]["lot"], "L1");
+}
