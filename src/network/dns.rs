@@ -13,7 +13,7 @@
 //! and TTL-honouring, per [`Resolver`] value.
 //!
 //! With a configured name server list, queries are first asked directly over UDP (see
-//! `exchange`: a fresh randomly-bound socket per name, a random id per query and a strict
+//! `exchange`: a randomly-bound socket serving at most 32 names, a random id per query, a strict
 //! check of each answer, without hickory's pool and retry layers); what that path does
 //! not settle (truncation, a CNAME chain leading out of the answer, FORMERR) is asked again
 //! through hickory-resolver. With the system configuration, every query goes through hickory.
