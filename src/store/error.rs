@@ -54,7 +54,10 @@ impl StoreError {
 
     /// Whether Redis could not be reached or cannot take the command now (as opposed to a
     /// refused or malformed command): the client may try again. On a cluster this includes a
-    /// slot without a master, a failover under way and a write that reached a replica.
+    /// slot without a master, a failover under way and a write that reached a replica. A
+    /// script unknown to the node that got it (`NOSCRIPT`: a replica just promoted, whose
+    /// script cache is empty, before the client's `SCRIPT LOAD` reached it) ran nothing, so it
+    /// is the same: the next attempt loads it there.
     pub fn is_unreachable(&self) -> bool {
         use redis::ErrorKind;
         match self {
@@ -70,6 +73,7 @@ impl StoreError {
                             | ErrorKind::TryAgain
                             | ErrorKind::BusyLoadingError
                             | ErrorKind::ReadOnly
+                            | ErrorKind::NoScriptError
                             | ErrorKind::ClusterConnectionNotFound
                     )
             }
