@@ -64,7 +64,9 @@ async fn without_the_replica_asked_for_intake_is_503_and_the_same_key_is_202_onc
     let app = TestApp::builder()
         .wait(WaitPolicy {
             replicas: WaitReplicas::Exactly(1),
-            timeout: Duration::from_millis(200),
+            // Long enough for a replica's acknowledgement on a loaded machine (the whole suite
+            // runs in parallel); the first request waits it out once, with no replica yet.
+            timeout: Duration::from_secs(2),
         })
         .spawn()
         .await;
