@@ -76,11 +76,25 @@ impl StoreError {
                             | ErrorKind::NoScriptError
                             | ErrorKind::ClusterConnectionNotFound
                     )
+                    || is_cluster_client_transient(source)
             }
             StoreError::NotReplicated { .. } => true,
             StoreError::Encode { .. } => false,
         }
     }
+}
+
+/// What the cluster client says about its own state while a failover or a slot move is under
+/// way, with generic kinds: a request dropped while the client reconnects (`ResponseError`),
+/// a node's connection not open yet (`ClientError`). Either may or may not have reached Redis,
+/// like a connection lost mid-request, and the same request may be tried again.
+fn is_cluster_client_transient(error: &redis::RedisError) -> bool {
+    const TRANSIENT: [&str; 2] = [
+        "request wasn't handled due to internal failure",
+        "Requested connection not found",
+    ];
+    let text = error.to_string();
+    TRANSIENT.iter().any(|known| text.contains(known))
 }
 
 impl From<redis::RedisError> for StoreError {
@@ -133,5 +147,35 @@ mod tests {
             Err(redis::RedisError::from((redis::ErrorKind::TypeError, "x")))
                 .map_err(op("queue.claim"));
         assert!(named.unwrap_err().to_string().contains("queue.claim"));
+    }
+
+    #[test]
+    fn the_cluster_clients_own_transient_failures_are_unreachable_and_others_are_not() {
+        use redis::ErrorKind;
+        let store =
+            |kind, text: &'static str| StoreError::from(redis::RedisError::from((kind, text)));
+        for (kind, text) in [
+            (
+                ErrorKind::ResponseError,
+                "request wasn't handled due to internal failure",
+            ),
+            (ErrorKind::ClientError, "Requested connection not found"),
+            (ErrorKind::NoScriptError, "NOSCRIPT No matching script"),
+        ] {
+            assert!(store(kind, text).is_unreachable(), "{kind:?} {text}");
+        }
+        // The appender copies an error into each change of its group: still recognised.
+        let copied = StoreError::from(redis::RedisError::from((
+            ErrorKind::ResponseError,
+            "change failed",
+            "request wasn't handled due to internal failure".to_owned(),
+        )));
+        assert!(copied.is_unreachable());
+        for (kind, text) in [
+            (ErrorKind::ResponseError, "ERR wrong number of arguments"),
+            (ErrorKind::ClientError, "a split pipeline lost an answer"),
+        ] {
+            assert!(!store(kind, text).is_unreachable(), "{kind:?} {text}");
+        }
     }
 }
