@@ -75,28 +75,17 @@ impl From<StepError> for ApiError {
     }
 }
 
-/// Parses a JSON body: 400 when it is not JSON, 422 when it does not fit the shape.
-/// Reads a takedown body. The JSON value is kept only when `keep_value` (an idempotency digest
-/// is made of it); otherwise the body is read straight into the typed input.
+/// Parses a takedown body: 400 when it is not JSON, 422 when it does not fit the shape.
 fn parse_body(
     bytes: &[u8],
     keep_value: bool,
 ) -> Result<(Option<serde_json::Value>, TakedownInput), ApiError> {
-    let shape = |e: serde_json::Error| {
-        ApiError::invalid(vec![super::extract::shape_problem(&e.to_string(), "body")])
-    };
-    if keep_value {
-        let value: serde_json::Value =
-            serde_json::from_slice(bytes).map_err(|e| super::extract::not_json(&e.to_string()))?;
-        // Read from the parsed value in place (no copy of it).
-        let input = TakedownInput::deserialize(&value).map_err(shape)?;
-        return Ok((Some(value), input));
-    }
-    match read_input(bytes) {
-        Ok(input) => Ok((None, input)),
-        Err(InputError::NotJson(e)) => Err(super::extract::not_json(&e.to_string())),
-        Err(InputError::Shape(e)) => Err(shape(e)),
-    }
+    read_input(bytes, keep_value).map_err(|error| match error {
+        InputError::NotJson(e) => super::extract::not_json(&e.to_string()),
+        InputError::Shape(e) => {
+            ApiError::invalid(vec![super::extract::shape_problem(&e.to_string(), "body")])
+        }
+    })
 }
 
 /// Why a body did not read as a takedown.
@@ -107,15 +96,30 @@ enum InputError {
     Shape(serde_json::Error),
 }
 
-/// A takedown read straight from its JSON text. A wrong type met early does not hide a body
-/// that is not JSON further on: that is checked (only on the error path).
-fn read_input(bytes: &[u8]) -> Result<TakedownInput, InputError> {
-    serde_json::from_slice(bytes).map_err(|error| {
-        match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
-            Err(syntax) => InputError::NotJson(syntax),
-            Ok(_) => InputError::Shape(error),
-        }
-    })
+/// Reads a takedown from its JSON text. The JSON value is kept only when `keep_value` (an
+/// idempotency digest is made of it); otherwise the text is read straight into the typed
+/// input, and a wrong type met early does not hide a body that is not JSON further on (that
+/// is checked, only on the error path).
+fn read_input(
+    bytes: &[u8],
+    keep_value: bool,
+) -> Result<(Option<serde_json::Value>, TakedownInput), InputError> {
+    if keep_value {
+        let value: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(InputError::NotJson)?;
+        // Read from the parsed value in place (no copy of it).
+        let input = TakedownInput::deserialize(&value).map_err(InputError::Shape)?;
+        return Ok((Some(value), input));
+    }
+    match serde_json::from_slice(bytes) {
+        Ok(input) => Ok((None, input)),
+        Err(error) => Err(
+            match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+                Err(syntax) => InputError::NotJson(syntax),
+                Ok(_) => InputError::Shape(error),
+            },
+        ),
+    }
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
@@ -268,29 +272,19 @@ async fn batch_line(
         Ok(text) => text,
         Err(error) => return rejected(whole(error.code(), error.message(lang).to_owned())),
     };
-    let (input, idem) = match key {
-        None => match read_input(text.as_bytes()) {
-            Ok(input) => (input, None),
-            Err(InputError::NotJson(e)) => return rejected(whole("malformed_json", e.to_string())),
-            // Worded as when read from a value: without the position.
-            Err(InputError::Shape(e)) => {
-                let text = e.to_string();
-                let message = text.rsplit_once(" at line ").map_or(&*text, |(m, _)| m);
-                return rejected(whole("invalid_value", message.to_owned()));
-            }
-        },
-        Some(k) => {
-            let value: serde_json::Value = match serde_json::from_str(text) {
-                Ok(value) => value,
-                Err(e) => return rejected(whole("malformed_json", e.to_string())),
-            };
-            let idem = workflow::idempotency(caller, &format!("{k}#{}", line.number), &value);
-            match serde_json::from_value(value) {
-                Ok(input) => (input, Some(idem)),
-                Err(e) => return rejected(whole("invalid_value", e.to_string())),
-            }
+    let (value, input) = match read_input(text.as_bytes(), key.is_some()) {
+        Ok(read) => read,
+        Err(InputError::NotJson(e)) => return rejected(whole("malformed_json", e.to_string())),
+        // Worded as when read from a value: without the position.
+        Err(InputError::Shape(e)) => {
+            let text = e.to_string();
+            let message = text.rsplit_once(" at line ").map_or(&*text, |(m, _)| m);
+            return rejected(whole("invalid_value", message.to_owned()));
         }
     };
+    let idem = key
+        .zip(value)
+        .map(|(k, v)| workflow::idempotency(caller, &format!("{k}#{}", line.number), &v));
     match workflow::submit(state.store(), caller, &input, idem).await {
         Ok((takedown, _)) => BatchAnswer::Accepted(AcceptedLine {
             line: line.number,
