@@ -2,7 +2,8 @@
 # Resolution beside bulk resolvers, the same query set against the same name server in the same
 # run (issue 22): the loopback NSD of benches/support/nsd.sh serving the benchmark zones, asked by
 #   originguard  10 `POST /v1/resolve` requests of 1,000 names (benches/resolve.sh's input),
-#                one after the other, TLS off, a fresh service per round;
+#                one after the other on one connection of one curl, TLS off, a fresh service
+#                per round;
 #   dnsperf      (Debian's dnsperf, installed with apt-get when missing) with a query file that
 #                holds exactly the queries originguard sends NSD for those 10,000 names;
 #   massdns      when MASSDNS names a built massdns binary (it is not packaged: build it from
@@ -126,11 +127,16 @@ for round in $(seq 1 "$ROUNDS"); do
   SERVICE=$!
   for _ in $(seq 1 200); do curl -sf "$BASE/readyz" > /dev/null && break; sleep 0.05; done
   q0=$(dns_queries "$BASE"); c0=$(ticks "$SERVICE"); n0=$(nsd_ticks)
-  START=$(date +%s.%N)
+  # One client process and one kept-alive connection for the 10 requests, one after the other
+  # (`--next`), so that the time is the service's rather than 10 process starts and connects.
+  requests=()
   for b in 00 01 02 03 04 05 06 07 08 09; do
-    curl -sf -o "$WORK/answer.$b" -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
-      --data-binary @"$WORK/body.$b" "$BASE/v1/resolve"
+    [ "$b" = 00 ] || requests+=(--next)
+    requests+=(-sf -o "$WORK/answer.$b" -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json'
+      --data-binary @"$WORK/body.$b" "$BASE/v1/resolve")
   done
+  START=$(date +%s.%N)
+  curl "${requests[@]}"
   END=$(date +%s.%N)
   c1=$(ticks "$SERVICE"); n1=$(nsd_ticks); q1=$(dns_queries "$BASE")
   total_cpu=$(python3 -c "print('%.2f' % ($c1 / $HZ))")

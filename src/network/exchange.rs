@@ -38,8 +38,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use hickory_resolver::proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
-use hickory_resolver::proto::rr::{Name, Record, RecordType};
+use hickory_resolver::proto::op::{
+    Edns, Header, Message, MessageType, Metadata, OpCode, Query, ResponseCode,
+};
+use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
+use hickory_resolver::proto::serialize::binary::{BinDecodable, BinDecoder};
 use tokio::net::UdpSocket;
 
 use super::dns::{cname_hops, DnsErrorCode};
@@ -98,7 +101,7 @@ struct Request {
 
 /// How one query to one server ended.
 enum Outcome {
-    Message(Message),
+    Message(Reply),
     TimedOut,
     Io(String),
 }
@@ -332,17 +335,12 @@ async fn exchange(
             }
             Ok(Ok(received)) => received,
         };
-        let Ok(answer) = Message::from_vec(&buffer[..received]) else {
+        let Some(answer) = Reply::decode(&buffer[..received]) else {
             continue;
         };
-        let meta = &answer.metadata;
-        if meta.message_type != MessageType::Response || answer.queries.len() != 1 {
-            continue;
-        }
-        let Some(index) = asked
-            .iter()
-            .position(|request| request.id == meta.id && request.question == answer.queries[0])
-        else {
+        let Some(index) = asked.iter().position(|request| {
+            request.id == answer.metadata.id && request.question == answer.query
+        }) else {
             continue;
         };
         if matches!(outcomes[index], Outcome::TimedOut) {
@@ -353,8 +351,98 @@ async fn exchange(
     outcomes
 }
 
+/// What the direct path reads of an answer: its header, its one question and its answer
+/// records. The authority and additional records are stepped over without being decoded (for
+/// the NODATA answers of most queries, the SOA in the authority section was the larger part of
+/// decoding the whole message), except for the OPT record's upper bits of the response code.
+struct Reply {
+    metadata: Metadata,
+    query: Query,
+    answers: Vec<Record>,
+}
+
+impl Reply {
+    /// A response with exactly one question, or `None` for anything else or anything
+    /// malformed (such a datagram is ignored like any other that does not match).
+    fn decode(bytes: &[u8]) -> Option<Reply> {
+        const OPT: u16 = 41;
+        let mut decoder = BinDecoder::new(bytes);
+        let header = Header::read(&mut decoder).ok()?;
+        let (mut metadata, counts) = (header.metadata, header.counts);
+        if metadata.message_type != MessageType::Response || counts.queries != 1 {
+            return None;
+        }
+        let query = Query::read(&mut decoder).ok()?;
+        let mut answers = Vec::with_capacity(usize::from(counts.answers).min(16));
+        for _ in 0..counts.answers {
+            let record = Record::read(&mut decoder).ok()?;
+            // As hickory reads an answer section: no empty (update) records, and no OPT, SIG
+            // or TSIG records outside the additional section.
+            let misplaced = matches!(
+                record.record_type(),
+                RecordType::OPT | RecordType::SIG | RecordType::TSIG
+            );
+            if misplaced || matches!(record.data, RData::Update0(_)) {
+                return None;
+            }
+            answers.push(record);
+        }
+        let mut at = decoder.index();
+        for _ in 0..counts.authorities {
+            at = skip_record(bytes, at)?.0;
+        }
+        let mut seen_opt = false;
+        for _ in 0..counts.additionals {
+            let (next, kind, ttl) = skip_record(bytes, at)?;
+            if kind == OPT {
+                if seen_opt {
+                    return None;
+                }
+                seen_opt = true;
+                // OPT's TTL: extended response code (upper 8 bits), version, flags.
+                metadata.merge_response_code(ttl.to_be_bytes()[0]);
+            }
+            at = next;
+        }
+        Some(Reply {
+            metadata,
+            query,
+            answers,
+        })
+    }
+}
+
+/// Steps over the resource record starting at `at`: where the next one starts, and this one's
+/// type and TTL. `None` when it runs past the end.
+fn skip_record(bytes: &[u8], mut at: usize) -> Option<(usize, u16, u32)> {
+    // The owner name: labels up to the root label, or up to a compression pointer (two bytes,
+    // which end the name where it is written).
+    loop {
+        let length = *bytes.get(at)?;
+        match length {
+            0 => {
+                at += 1;
+                break;
+            }
+            1..=63 => at += 1 + usize::from(length),
+            0xC0..=0xFF => {
+                bytes.get(at + 1)?;
+                at += 2;
+                break;
+            }
+            _ => return None,
+        }
+    }
+    let fixed = bytes.get(at..at + 10)?;
+    let kind = u16::from_be_bytes([fixed[0], fixed[1]]);
+    let ttl = u32::from_be_bytes([fixed[4], fixed[5], fixed[6], fixed[7]]);
+    let data = usize::from(u16::from_be_bytes([fixed[8], fixed[9]]));
+    let next = at + 10 + data;
+    (next <= bytes.len()).then_some((next, kind, ttl))
+}
+
 /// What an answer to `kind` records of `name` says.
-fn read_answer(answer: Message, name: &Name, kind: RecordType) -> Exchange {
+fn read_answer(answer: Reply, name: &Name, kind: RecordType) -> Exchange {
     if answer.metadata.truncation {
         return Exchange::Defer("truncated");
     }
@@ -433,5 +521,125 @@ mod tests {
             request.bytes,
             message_bytes(request.id, &request.question).unwrap()
         );
+    }
+
+    /// A response to `question` with the given sections, as a server writes it.
+    fn response(
+        question: &Query,
+        code: ResponseCode,
+        answers: Vec<Record>,
+        authorities: Vec<Record>,
+        additionals: Vec<Record>,
+        edns: Option<Edns>,
+    ) -> Vec<u8> {
+        let mut message = Message::new(0x4242, MessageType::Response, OpCode::Query);
+        message.metadata.response_code = code;
+        message.add_query(question.clone());
+        message.add_answers(answers);
+        message.add_authorities(authorities);
+        message.add_additionals(additionals);
+        if let Some(edns) = edns {
+            message.set_edns(edns);
+        }
+        message.to_vec().unwrap()
+    }
+
+    #[test]
+    fn an_answer_reads_as_hickory_reads_it_without_its_other_sections() {
+        use hickory_resolver::proto::rr::rdata::{A, CNAME, NS, SOA};
+        let name = Name::from_ascii("shop.example.vn.").unwrap();
+        let target = Name::from_ascii("edge.cdn.example.").unwrap();
+        let zone = Name::from_ascii("example.vn.").unwrap();
+        let question = Query::query(name.clone(), RecordType::A);
+        let cname = Record::from_rdata(name.clone(), 300, RData::CNAME(CNAME(target.clone())));
+        let a = Record::from_rdata(
+            target.clone(),
+            60,
+            RData::A(A("192.0.2.7".parse().unwrap())),
+        );
+        let soa = Record::from_rdata(
+            zone.clone(),
+            3600,
+            RData::SOA(SOA::new(
+                zone.clone(),
+                zone.clone(),
+                7,
+                3600,
+                600,
+                86400,
+                300,
+            )),
+        );
+        let ns = Record::from_rdata(zone.clone(), 3600, RData::NS(NS(target.clone())));
+        let glue = Record::from_rdata(
+            target.clone(),
+            3600,
+            RData::A(A("192.0.2.53".parse().unwrap())),
+        );
+        let mut edns = Edns::new();
+        edns.set_max_payload(EDNS_PAYLOAD);
+        let mut badvers = edns.clone();
+        badvers.set_rcode_high(1);
+        let cases = [
+            (
+                ResponseCode::NoError,
+                vec![cname.clone(), a.clone()],
+                vec![ns.clone()],
+                vec![glue.clone()],
+                Some(edns.clone()),
+            ),
+            (
+                ResponseCode::NoError,
+                vec![],
+                vec![soa.clone()],
+                vec![],
+                Some(edns.clone()),
+            ),
+            (
+                ResponseCode::NXDomain,
+                vec![],
+                vec![soa.clone()],
+                vec![],
+                None,
+            ),
+            (
+                ResponseCode::NoError,
+                vec![a.clone()],
+                vec![],
+                vec![glue.clone()],
+                Some(badvers),
+            ),
+            (ResponseCode::ServFail, vec![], vec![], vec![], Some(edns)),
+        ];
+        for (code, answers, authorities, additionals, edns) in cases {
+            let bytes = response(&question, code, answers, authorities, additionals, edns);
+            let full = Message::from_vec(&bytes).unwrap();
+            let reply = Reply::decode(&bytes).expect("decodes");
+            assert_eq!(reply.metadata, full.metadata, "{code}");
+            assert_eq!(reply.query, full.queries[0]);
+            assert_eq!(reply.answers, full.answers);
+            // Every shorter datagram is refused, never read past its end.
+            for cut in 0..bytes.len() {
+                assert!(
+                    Reply::decode(&bytes[..cut]).is_none(),
+                    "{code} cut at {cut}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn queries_and_answers_without_one_question_are_not_replies() {
+        let name = Name::from_ascii("shop.example.vn.").unwrap();
+        let question = Query::query(name.clone(), RecordType::A);
+        let query = query_bytes(9, &name, RecordType::A).unwrap();
+        assert!(Reply::decode(&query).is_none(), "a query is not a reply");
+        let mut none = Message::new(9, MessageType::Response, OpCode::Query);
+        none.metadata.response_code = ResponseCode::FormErr;
+        assert!(Reply::decode(&none.to_vec().unwrap()).is_none());
+        let mut two = Message::new(9, MessageType::Response, OpCode::Query);
+        two.add_query(question.clone());
+        two.add_query(question);
+        assert!(Reply::decode(&two.to_vec().unwrap()).is_none());
     }
 }
