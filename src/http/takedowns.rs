@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -16,7 +17,7 @@ use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
 use super::doc::{BadPath, JsonBodyProblems};
-use super::extract::{allow, ApiJson, ApiQuery, IdPaging};
+use super::extract::{allow, ApiJson, ApiQuery, IdPaging, SizedJson};
 use super::problem::{ApiError, FieldProblem, Problem, Text};
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
@@ -29,8 +30,11 @@ use crate::takedown::{is_id, Channel, State as TdState, Takedown, TakedownInput}
 
 /// Longest `Idempotency-Key`.
 pub const MAX_IDEMPOTENCY_KEY: usize = 200;
-/// Requests of one batch stored at the same time.
-const BATCH_CONCURRENCY: usize = 32;
+/// Requests of one batch stored at the same time. They wait in the appender's queue together,
+/// so that one group (up to `store::change::MAX_GROUP`, 129) can carry most of them: with 32,
+/// groups held about 33 changes and Redis waited between them; 128 gave 17–20 % more
+/// submissions per second (BENCHMARKS.md, "Beside the peers, third pass").
+const BATCH_CONCURRENCY: usize = 128;
 
 /// The takedown routes.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -122,6 +126,32 @@ fn read_input(
     }
 }
 
+/// The request's `Idempotency-Key`, checked and read from the headers in place (the `HeaderMap`
+/// extractor copies every header of the request).
+#[derive(Debug)]
+pub struct IdempotencyKey(Option<String>);
+
+impl IdempotencyKey {
+    /// The key `headers` carry, checked as a request's is (for callers of the handlers that
+    /// are not a request, such as the console).
+    pub fn from_headers(headers: &HeaderMap) -> Result<IdempotencyKey, ApiError> {
+        idempotency_key(headers).map(IdempotencyKey)
+    }
+
+    /// No key.
+    pub fn none() -> IdempotencyKey {
+        IdempotencyKey(None)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        IdempotencyKey::from_headers(&parts.headers)
+    }
+}
+
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let Some(value) = headers.get("idempotency-key") else {
         return Ok(None);
@@ -152,16 +182,20 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
 pub async fn submit(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
+    IdempotencyKey(key): IdempotencyKey,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let key = idempotency_key(&headers)?;
     let (value, input) = parse_body(&body, key.is_some())?;
     let idem = key
         .zip(value)
         .map(|(k, v)| workflow::idempotency(&caller, &k, &v));
     let (takedown, _) = workflow::submit(state.store(), &caller, &input, idem).await?;
-    Ok((StatusCode::ACCEPTED, Json(takedown)).into_response())
+    // A new request with one piece of evidence is about 1 KB.
+    let answer = SizedJson {
+        value: takedown,
+        capacity: 2048,
+    };
+    Ok((StatusCode::ACCEPTED, answer).into_response())
 }
 
 /// One answer line of a batch: the line number with the accepted request, or with why the
@@ -228,10 +262,9 @@ pub async fn submit_batch(
     State(state): State<AppState>,
     caller: Caller,
     lang: Lang,
-    headers: HeaderMap,
+    IdempotencyKey(key): IdempotencyKey,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let key = idempotency_key(&headers)?;
     let lines = super::batch::read_lines(body).await?;
     let shared = Arc::new((state, caller, key));
     let answers = stream::iter(lines)

@@ -264,11 +264,12 @@ pub async fn file(session: Session, body: Bytes) -> PageResult {
     {
         headers.insert("idempotency-key", key);
     }
+    let key = crate::http::takedowns::IdempotencyKey::from_headers(&headers).lang(&session)?;
     let json = serde_json::to_vec(&takedown_body(&form)).unwrap_or_default();
     let answer = crate::http::takedowns::submit(
         State(session.state.clone()),
         session.caller.clone(),
-        headers,
+        key,
         Bytes::from(json),
     )
     .await

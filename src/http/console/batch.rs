@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::body::Body;
 use axum::extract::{Multipart, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use serde_json::Value;
 
 use super::page::{render, InLang, Page, PageError, PageResult};
@@ -84,7 +84,7 @@ pub async fn batch(session: Session, mut multipart: Multipart) -> PageResult {
         State(session.state.clone()),
         session.caller.clone(),
         session.lang,
-        HeaderMap::new(),
+        crate::http::takedowns::IdempotencyKey::none(),
         Body::from(bytes),
     )
     .await
