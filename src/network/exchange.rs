@@ -14,7 +14,10 @@
 //! the name server so that the kernel drops datagrams from any other address; a random 16-bit
 //! message id per query; and an answer is taken only when it is a response with that id to the
 //! very question asked (name compared case-insensitively, type and class). Anything else
-//! arriving on the socket, unreadable datagrams included, is ignored until the timeout.
+//! arriving on the socket, unreadable datagrams included, is ignored until the timeout. Of an
+//! answer, only the header, the question and the answer records are decoded ([`Reply`]); the
+//! authority and additional records are stepped over, except for the OPT record's upper
+//! response-code bits.
 //!
 //! The queries for one name (A, AAAA, NS, MX) share one socket, each with its own random id,
 //! as glibc's stub resolver does for A and AAAA. A socket's setup and teardown (socket, bind,

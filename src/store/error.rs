@@ -87,11 +87,15 @@ impl StoreError {
 /// What the cluster client says about its own state while a failover or a slot move is under
 /// way, with generic kinds: a request dropped while the client reconnects (`ResponseError`),
 /// a node's connection not open yet (`ClientError`). Either may or may not have reached Redis,
-/// like a connection lost mid-request, and the same request may be tried again.
+/// like a connection lost mid-request, and the same request may be tried again. Also a `WAIT`
+/// that reached a node which is a replica now (`ResponseError`): the client's map still named
+/// it the master, so the write's copy to replicas is simply not confirmed yet, as with
+/// `READONLY` for a write.
 fn is_cluster_client_transient(error: &redis::RedisError) -> bool {
-    const TRANSIENT: [&str; 2] = [
+    const TRANSIENT: [&str; 3] = [
         "request wasn't handled due to internal failure",
         "Requested connection not found",
+        "WAIT cannot be used with replica instances",
     ];
     let text = error.to_string();
     TRANSIENT.iter().any(|known| text.contains(known))
@@ -161,6 +165,10 @@ mod tests {
             ),
             (ErrorKind::ClientError, "Requested connection not found"),
             (ErrorKind::NoScriptError, "NOSCRIPT No matching script"),
+            (
+                ErrorKind::ResponseError,
+                "WAIT cannot be used with replica instances.",
+            ),
         ] {
             assert!(store(kind, text).is_unreachable(), "{kind:?} {text}");
         }
@@ -171,6 +179,15 @@ mod tests {
             "request wasn't handled due to internal failure".to_owned(),
         )));
         assert!(copied.is_unreachable());
+        // As the replication barrier passes a failed round on to each of its waiters.
+        let waited = StoreError::from(redis::RedisError::from((
+            ErrorKind::ResponseError,
+            "replication wait",
+            "An error was signalled by the server - ResponseError: WAIT cannot be used with \
+             replica instances."
+                .to_owned(),
+        )));
+        assert!(waited.is_unreachable());
         for (kind, text) in [
             (ErrorKind::ResponseError, "ERR wrong number of arguments"),
             (ErrorKind::ClientError, "a split pipeline lost an answer"),

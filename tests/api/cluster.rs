@@ -89,13 +89,23 @@ async fn the_master_of_the_audit_chain_dies_during_intake_and_nothing_answered_2
     let cluster = app.redis.cluster().expect("a cluster");
     let audit_master = cluster.master_of(&keys::audit_log());
     let accepted = std::sync::atomic::AtomicUsize::new(0);
+    let killed = std::sync::atomic::AtomicBool::new(false);
     const SUBMITTERS: usize = 4;
     const EACH: usize = 12;
     let submitter = |worker: usize| {
-        let (app, accepted) = (&app, &accepted);
+        let (app, accepted, killed) = (&app, &accepted, &killed);
         async move {
             let (mut ids, mut refused) = (Vec::new(), 0);
             for n in 0..EACH {
+                if n == EACH / 2 {
+                    // Half way, each submitter waits for the kill, so that the master dies
+                    // during intake however slowly the killer is scheduled on a busy machine.
+                    let dead = eventually(WAIT, || async {
+                        killed.load(std::sync::atomic::Ordering::SeqCst)
+                    })
+                    .await;
+                    assert!(dead, "the master was never killed");
+                }
                 let (target, state) = TARGETS[(worker + n) % TARGETS.len()];
                 let key = format!("failover-{worker}-{n}");
                 let (id, retries) = submit_until_accepted(app, &request(target), &key).await;
@@ -114,6 +124,7 @@ async fn the_master_of_the_audit_chain_dies_during_intake_and_nothing_answered_2
         .await;
         assert!(started, "intake never got going");
         cluster.kill(audit_master);
+        killed.store(true, std::sync::atomic::Ordering::SeqCst);
         accepted.load(std::sync::atomic::Ordering::SeqCst)
     };
     let (ids, accepted_before_kill) = tokio::join!(
