@@ -32,7 +32,7 @@ use crate::takedown::{is_id, Channel, State as TdState, Takedown, TakedownInput}
 pub const MAX_IDEMPOTENCY_KEY: usize = 200;
 /// Requests of one batch stored at the same time. They wait in the appender's queue together,
 /// so that one group (up to `store::change::MAX_GROUP`, 129) can carry most of them: with 32,
-/// groups held about 33 changes and Redis waited between them; 128 gave 17–20 % more
+/// groups held about 33 changes and Redis waited between them; 128 gave 18–20 % more
 /// submissions per second (BENCHMARKS.md, "Beside the peers, third pass").
 const BATCH_CONCURRENCY: usize = 128;
 
