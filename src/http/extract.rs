@@ -158,6 +158,13 @@ pub fn not_json(cause: &str) -> ApiError {
     ))
 }
 
+/// serde's message without the position it ends with (`… at line 1 column 20`), if any.
+pub fn without_position(message: &str) -> &str {
+    message
+        .rsplit_once(" at line ")
+        .map_or(message, |(head, _)| head)
+}
+
 /// Turns serde's message about a body or query that does not fit its shape
 /// (`seller: missing field `tax_code` at line 1 column 20`) into the field it is about and a
 /// stable code: `required` for a missing field, `unknown_field` for one the request does not
@@ -169,9 +176,7 @@ pub fn shape_problem(message: &str, whole: &str) -> super::problem::FieldProblem
         Some((path, rest)) if !path.contains(' ') => (path, rest),
         _ => ("", message),
     };
-    let message = message
-        .rsplit_once(" at line ")
-        .map_or(message, |(head, _)| head);
+    let message = without_position(message);
     let named = |prefix: &str| {
         message
             .strip_prefix(prefix)

@@ -135,7 +135,19 @@ impl IdempotencyKey {
     /// The key `headers` carry, checked as a request's is (for callers of the handlers that
     /// are not a request, such as the console).
     pub fn from_headers(headers: &HeaderMap) -> Result<IdempotencyKey, ApiError> {
-        idempotency_key(headers).map(IdempotencyKey)
+        let Some(value) = headers.get("idempotency-key") else {
+            return Ok(IdempotencyKey(None));
+        };
+        match value.to_str() {
+            Ok(key) if !key.is_empty() && key.len() <= MAX_IDEMPOTENCY_KEY => {
+                Ok(IdempotencyKey(Some(key.to_owned())))
+            }
+            _ => Err(ApiError::invalid_value(
+                "Idempotency-Key",
+                format!("1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters."),
+                format!("Từ 1 đến {MAX_IDEMPOTENCY_KEY} ký tự ASCII hiển thị được."),
+            )),
+        }
     }
 
     /// No key.
@@ -149,20 +161,6 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
         IdempotencyKey::from_headers(&parts.headers)
-    }
-}
-
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
-    let Some(value) = headers.get("idempotency-key") else {
-        return Ok(None);
-    };
-    match value.to_str() {
-        Ok(key) if !key.is_empty() && key.len() <= MAX_IDEMPOTENCY_KEY => Ok(Some(key.to_owned())),
-        _ => Err(ApiError::invalid_value(
-            "Idempotency-Key",
-            format!("1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters."),
-            format!("Từ 1 đến {MAX_IDEMPOTENCY_KEY} ký tự ASCII hiển thị được."),
-        )),
     }
 }
 
@@ -311,8 +309,8 @@ async fn batch_line(
         // Worded as when read from a value: without the position.
         Err(InputError::Shape(e)) => {
             let text = e.to_string();
-            let message = text.rsplit_once(" at line ").map_or(&*text, |(m, _)| m);
-            return rejected(whole("invalid_value", message.to_owned()));
+            let message = super::extract::without_position(&text).to_owned();
+            return rejected(whole("invalid_value", message));
         }
     };
     let idem = key

@@ -53,6 +53,8 @@ use super::dns::{cname_hops, DnsErrorCode};
 /// UDP payload advertised with EDNS(0): the DNS flag day 2020 size, which avoids IP
 /// fragmentation on every common path.
 const EDNS_PAYLOAD: u16 = 1232;
+/// The OPT pseudo-record's type (EDNS(0), RFC 6891).
+const OPT: u16 = 41;
 /// Receive buffer; larger than the advertised payload, for servers that ignore it.
 const RECEIVE_BUFFER: usize = 4096;
 
@@ -223,7 +225,6 @@ fn message_bytes(id: u16, question: &Query) -> Option<Vec<u8>> {
 /// fully qualified or too long for the wire; those go through [`message_bytes`].
 fn query_bytes(id: u16, name: &Name, kind: RecordType) -> Option<Vec<u8>> {
     const RD: u16 = 0x0100;
-    const OPT: u16 = 41;
     const IN: u16 = 1;
     if !name.is_fqdn() {
         return None;
@@ -273,15 +274,10 @@ impl UdpPath {
                     uses: 0,
                     buffer: vec![0u8; RECEIVE_BUFFER],
                 },
-                Err(error) => {
-                    return asked
-                        .iter()
-                        .map(|_| Outcome::Io(error.to_string()))
-                        .collect()
-                }
+                Err(error) => return all_failed(asked, &error),
             },
         };
-        let outcomes = exchange(&pooled.socket, &mut pooled.buffer, asked, self.timeout).await;
+        let outcomes = exchange_on(&pooled.socket, &mut pooled.buffer, asked, self.timeout).await;
         pooled.uses += 1;
         let clean = outcomes.iter().all(|o| matches!(o, Outcome::Message(_)));
         if clean && pooled.uses < SOCKET_USES {
@@ -293,6 +289,14 @@ impl UdpPath {
         }
         outcomes
     }
+}
+
+/// Every query of `asked` failed with the I/O error `error`.
+fn all_failed(asked: &[&Request], error: &std::io::Error) -> Vec<Outcome> {
+    asked
+        .iter()
+        .map(|_| Outcome::Io(error.to_string()))
+        .collect()
 }
 
 /// A new socket on a port the kernel picks at random (port 0, from the ephemeral range),
@@ -308,7 +312,7 @@ async fn connect(server: SocketAddr) -> std::io::Result<UdpSocket> {
 }
 
 /// The queries `asked` on `socket`: for each, its answer or why none came, in order.
-async fn exchange(
+async fn exchange_on(
     socket: &UdpSocket,
     buffer: &mut [u8],
     asked: &[&Request],
@@ -317,10 +321,7 @@ async fn exchange(
     let deadline = tokio::time::Instant::now() + timeout;
     for request in asked {
         if let Err(error) = socket.send(&request.bytes).await {
-            return asked
-                .iter()
-                .map(|_| Outcome::Io(error.to_string()))
-                .collect();
+            return all_failed(asked, &error);
         }
     }
     let mut outcomes: Vec<Outcome> = asked.iter().map(|_| Outcome::TimedOut).collect();
@@ -368,7 +369,6 @@ impl Reply {
     /// A response with exactly one question, or `None` for anything else or anything
     /// malformed (such a datagram is ignored like any other that does not match).
     fn decode(bytes: &[u8]) -> Option<Reply> {
-        const OPT: u16 = 41;
         let mut decoder = BinDecoder::new(bytes);
         let header = Header::read(&mut decoder).ok()?;
         let (mut metadata, counts) = (header.metadata, header.counts);
