@@ -12,6 +12,10 @@
 #   batch   POST /v1/takedowns/batch, 1,000 NDJSON lines,           vs queue.addBulk of 1,000,
 #           BATCH_IN_FLIGHT requests outstanding                       BATCH_IN_FLIGHT outstanding
 #   idem    POST /v1/takedowns with a unique Idempotency-Key        vs queue.add with a unique jobId
+#   floor   GET /healthz carrying the single mode's headers and body, wrk with IN_FLIGHT
+#           connections, no peer: what one HTTP request costs the service and wrk when the
+#           service does nothing with it (the part of a single submission that BullMQ's
+#           in-process producer does not have)
 # Per run: jobs/s, and per job the CPU of Redis, of the service or of the Node producer, and of
 # wrk, Redis's own time in commands (INFO commandstats) and the AOF bytes written.
 #
@@ -29,7 +33,7 @@ DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-3}
 IN_FLIGHT=${IN_FLIGHT:-32}
 BATCH_IN_FLIGHT=${BATCH_IN_FLIGHT:-4}
-MODES=${MODES:-single batch idem}
+MODES=${MODES:-single batch idem floor}
 TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 NPM_DIR=$PWD/target/npm-bench
 
@@ -130,12 +134,13 @@ request = function()
   i = i + 1
   local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. key}
   if mode == "idem" then headers["Idempotency-Key"] = string.format("%s-%d-%d", tag, tid, i) end
+  if mode == "floor" then return wrk.format("GET", "/healthz", headers, string.format(template, i, i)) end
   return wrk.format("POST", "/v1/takedowns", headers, string.format(template, i, i))
 end
 response = function(status, headers, body)
   if mode == "batch" then
     if status == 200 then accepted = accepted + select(2, string.gsub(body, '"id":', '')) end
-  elseif status == 202 then
+  elseif status == 202 or (mode == "floor" and status == 200) then
     accepted = accepted + 1
   end
 end
@@ -180,8 +185,9 @@ EOF_PY
 
 for mode in $MODES; do
   echo "== $mode"
+  sides="originguard bullmq"; [ "$mode" = floor ] && sides=originguard
   for round in $(seq 1 "$ROUNDS"); do
-    for side in originguard bullmq; do
+    for side in $sides; do
       run=$((run + 1)); tag="r$run-$$"
       load=$(cut -d' ' -f1-3 /proc/loadavg)
       rcli config resetstat > /dev/null
@@ -215,6 +221,7 @@ print(r["jobs"], r["seconds"], "%.3f" % r["p50_ms"], "%.3f" % r["p99_ms"], r["cp
       echo "              load before $load; redis time by command per job (script calls counted twice): $(top_commands "$jobs")"
       RATE[$mode.$round.$side]=$(python3 -c "print($jobs / $secs)")
     done
+    [ "$mode" = floor ] && continue
     python3 -c "print('  round $round ($mode): originguard/bullmq = %.2f' % (${RATE[$mode.$round.originguard]} / ${RATE[$mode.$round.bullmq]}))"
   done
 done

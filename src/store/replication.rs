@@ -15,9 +15,11 @@
 //! How many replicas: [`WaitReplicas::Auto`] waits for one when the master has any (read with
 //! `INFO replication`, at most once a second), so a master that lost its replicas, or a promoted
 //! replica with none yet, does not stall intake; [`WaitReplicas::Exactly`] always waits for
-//! that many, and `Exactly(0)` turns the wait off.
+//! that many, and `Exactly(0)` turns the wait off. While the count last read (less than a
+//! second ago) is none, a waiter returns at once without going through the task: a round would
+//! send nothing either.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use std::sync::OnceLock;
@@ -83,6 +85,34 @@ type Waiter = oneshot::Sender<StoreResult<()>>;
 pub struct Barrier {
     policy: WaitPolicy,
     queue: Arc<OnceLock<mpsc::Sender<Waiter>>>,
+    /// The master's number of replicas and when it was read ([`WaitReplicas::Auto`]).
+    replicas: Arc<ReplicaCount>,
+}
+
+/// The master's number of replicas as the barrier's task last read it, shared with waiters so
+/// that they need not queue while it is fresh and none.
+#[derive(Default)]
+struct ReplicaCount(Mutex<Option<(Instant, u32)>>);
+
+impl ReplicaCount {
+    /// The count, if read less than [`REPLICA_COUNT_AGE`] ago.
+    fn fresh(&self) -> Option<u32> {
+        let known = *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        known
+            .filter(|(at, _)| at.elapsed() < REPLICA_COUNT_AGE)
+            .map(|(_, count)| count)
+    }
+
+    fn set(&self, count: Option<u32>) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            count.map(|count| (Instant::now(), count));
+    }
 }
 
 impl Barrier {
@@ -91,6 +121,7 @@ impl Barrier {
         Barrier {
             policy,
             queue: Arc::new(OnceLock::new()),
+            replicas: Arc::default(),
         }
     }
 
@@ -108,12 +139,17 @@ impl Barrier {
         F: Fn() -> Fut + Send + 'static,
         Fut: std::future::Future<Output = redis::RedisResult<Conn>> + Send + 'static,
     {
-        if self.policy.replicas == WaitReplicas::Exactly(0) {
+        let none_needed = match self.policy.replicas {
+            WaitReplicas::Exactly(n) => n == 0,
+            WaitReplicas::Auto => self.replicas.fresh() == Some(0),
+        };
+        if none_needed {
             return Ok(());
         }
         let queue = self.queue.get_or_init(|| {
             let (sender, receiver) = mpsc::channel(QUEUE);
-            tokio::spawn(run(open, self.policy, receiver));
+            let replicas = Arc::clone(&self.replicas);
+            tokio::spawn(run(open, self.policy, replicas, receiver));
             sender
         });
         let (answer, answered) = oneshot::channel();
@@ -127,29 +163,32 @@ impl Barrier {
 }
 
 /// Serves waiters in rounds until every [`Barrier`] clone is gone.
-async fn run<F, Fut>(open: F, policy: WaitPolicy, mut waiters: mpsc::Receiver<Waiter>)
-where
+async fn run<F, Fut>(
+    open: F,
+    policy: WaitPolicy,
+    replicas: Arc<ReplicaCount>,
+    mut waiters: mpsc::Receiver<Waiter>,
+) where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = redis::RedisResult<Conn>>,
 {
     let mut conn: Option<Conn> = None;
-    let mut replicas: Option<(Instant, u32)> = None;
     while let Some(first) = waiters.recv().await {
         let mut round = vec![first];
         while let Ok(more) = waiters.try_recv() {
             round.push(more);
         }
         let outcome = match conn.as_mut() {
-            Some(open_conn) => one_round(open_conn, policy, &mut replicas).await,
+            Some(open_conn) => one_round(open_conn, policy, &replicas).await,
             None => match open().await {
-                Ok(opened) => one_round(conn.insert(opened), policy, &mut replicas).await,
+                Ok(opened) => one_round(conn.insert(opened), policy, &replicas).await,
                 Err(error) => Err(RoundError::Redis(error)),
             },
         };
         if let Err(RoundError::Redis(_)) = &outcome {
             // Open a new connection and read the count again: the master may have changed.
             conn = None;
-            replicas = None;
+            replicas.set(None);
         }
         for waiter in round {
             let _ = waiter.send(match &outcome {
@@ -175,22 +214,21 @@ enum RoundError {
 async fn one_round(
     conn: &mut Conn,
     policy: WaitPolicy,
-    replicas: &mut Option<(Instant, u32)>,
+    replicas: &ReplicaCount,
 ) -> Result<(), RoundError> {
     let enforce = slot(keys::replication_probe().as_bytes());
     let wanted = match policy.replicas {
         WaitReplicas::Exactly(n) => n,
         WaitReplicas::Auto => {
-            let known = replicas.filter(|(at, _)| at.elapsed() < REPLICA_COUNT_AGE);
-            let count = match known {
-                Some((_, count)) => count,
+            let count = match replicas.fresh() {
+                Some(count) => count,
                 None => {
                     let info: String = conn
                         .on_master_of(enforce, redis::cmd("INFO").arg("replication"))
                         .await
                         .map_err(RoundError::Redis)?;
                     let count = connected_replicas(&info);
-                    *replicas = Some((Instant::now(), count));
+                    replicas.set(Some(count));
                     count
                 }
             };
@@ -240,6 +278,20 @@ mod tests {
         let info = "# Replication\r\nrole:master\r\nconnected_slaves:2\r\nslave0:ip=127.0.0.1\r\n";
         assert_eq!(connected_replicas(info), 2);
         assert_eq!(connected_replicas("role:slave\r\n"), 0);
+    }
+
+    #[test]
+    fn a_replica_count_is_fresh_for_a_second_after_it_was_read() {
+        let count = ReplicaCount::default();
+        assert_eq!(count.fresh(), None);
+        count.set(Some(0));
+        assert_eq!(count.fresh(), Some(0));
+        *count.0.lock().unwrap() = Some((Instant::now() - REPLICA_COUNT_AGE, 0));
+        assert_eq!(count.fresh(), None, "too old: read again");
+        count.set(Some(2));
+        assert_eq!(count.fresh(), Some(2));
+        count.set(None);
+        assert_eq!(count.fresh(), None);
     }
 
     #[test]
