@@ -30,15 +30,17 @@
 //!
 //! Up to [`IN_FLIGHT`] groups are on the wire at once, each chained from the head the group
 //! before it will leave once wholly made, so Redis runs one group while the next is on its
-//! way. Behind a group on the wire, only a full group ([`MAX_GROUP`] changes) is sent at once;
-//! a smaller one waits for that answer and takes in what arrived meanwhile. With `appendfsync
-//! always`, Redis syncs its log once per turn of its event loop, and a group that arrives while
-//! it syncs gets a turn, and a sync, of its own: sending every change as soon as there is room
-//! made groups of about 9 changes under 32 concurrent submissions, where waiting makes about 15
-//! and a third fewer syncs (BENCHMARKS.md, fourth pass). A deep queue (a batch) still keeps
-//! [`IN_FLIGHT`] full groups on the wire. When a group is not wholly made, the groups sent after it find a head they did not
+//! way. When a group is not wholly made, the groups sent after it find a head they did not
 //! expect and write nothing; the appender waits for every answer, then sends what was not made
 //! again, in the order it came, from the head Redis last reported.
+//!
+//! Behind a group on the wire, only a full group ([`MAX_GROUP`] changes) is sent at once; a
+//! smaller one waits for that answer and takes in what arrived meanwhile. With `appendfsync
+//! always`, Redis syncs its log once per turn of its event loop, and a group that arrives while
+//! it syncs gets a turn, and a sync, of its own: sending every change as soon as there was room
+//! made groups of about 9 changes under 32 concurrent submissions, where waiting makes about 15
+//! and a third fewer syncs (BENCHMARKS.md, fourth pass). A deep queue (a batch) still keeps
+//! [`IN_FLIGHT`] full groups on the wire.
 //!
 //! Every key of a change must share the audit log's hash tag (see [`super::keys`]), which is
 //! what lets the script run on Redis Cluster.
