@@ -493,10 +493,8 @@ impl AppenderTask {
             if !sends_now(self.in_flight.len(), self.again.len() + self.waiting.len()) {
                 break;
             }
+            // Not empty: `sends_now` asked for changes queued.
             let group = self.next_group();
-            if group.is_empty() {
-                break;
-            }
             let from = match self.head.clone() {
                 Some(head) => head,
                 None => match read_head(&mut self.conn.clone()).await {

@@ -97,20 +97,14 @@ struct ReplicaCount(Mutex<Option<(Instant, u32)>>);
 impl ReplicaCount {
     /// The count, if read less than [`REPLICA_COUNT_AGE`] ago.
     fn fresh(&self) -> Option<u32> {
-        let known = *self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let known = *self.0.lock().unwrap_or_else(|e| e.into_inner());
         known
             .filter(|(at, _)| at.elapsed() < REPLICA_COUNT_AGE)
             .map(|(_, count)| count)
     }
 
     fn set(&self, count: Option<u32>) {
-        *self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) =
             count.map(|count| (Instant::now(), count));
     }
 }
